@@ -1,0 +1,5 @@
+//! Placeholder: being written.
+
+/// A trading pair name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Symbol(String);

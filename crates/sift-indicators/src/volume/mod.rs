@@ -1,0 +1,6 @@
+//! volume indicators, one file each.
+
+use crate::registry::Def;
+
+/// This category's registry entries.
+pub(crate) const DEFS: &[Def] = &[];
