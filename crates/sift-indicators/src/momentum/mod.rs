@@ -1,6 +1,169 @@
-//! momentum indicators, one file each.
+//! Momentum indicators, one file each.
 
-use crate::registry::Def;
+mod adx;
+mod cci;
+mod directional;
+mod macd;
+mod mfi;
+mod mom;
+mod roc;
+mod rsi;
+mod stoch;
+mod stochrsi;
+mod willr;
+
+pub use adx::{Adx, AdxOutput};
+pub use cci::Cci;
+pub use macd::{Macd, MacdOutput};
+pub use mfi::Mfi;
+pub use mom::Mom;
+pub use roc::Roc;
+pub use rsi::Rsi;
+pub use stoch::{Stoch, StochOutput};
+pub use stochrsi::StochRsi;
+pub use willr::Willr;
+
+use crate::{Error, Outputs};
+use crate::dynamic::{boxed, boxed_series};
+use crate::registry::{Category, Def, Param};
+
+/// TA-Lib's `TA_EPSILON`: the relative dead-zone of its scale-aware zero tests.
+pub(crate) const TA_EPSILON: f64 = 1e-14;
+
+/// TA-Lib's `TA_IS_ZERO_SCALED(v, scale)`: `v` is a difference of operands whose magnitudes sum
+/// to `scale`, and is treated as zero within `TA_EPSILON` of that scale (about 90 ulps).
+#[inline]
+pub(crate) fn is_zero_scaled(v: f64, scale: f64) -> bool {
+    v.abs() <= scale * TA_EPSILON
+}
+
+/// Checks a period with a lower bound above 1 (TA-Lib rejects RSI(1), CCI(1), ...).
+pub(crate) fn check_min_period(
+    indicator: &'static str,
+    param: &'static str,
+    value: usize,
+    min: usize,
+) -> Result<usize, Error> {
+    if value < min {
+        return Err(Error::InvalidParameter {
+            indicator,
+            param,
+            value: value as f64,
+            reason: if min == 2 { "must be at least 2" } else { "must be at least 1" },
+        });
+    }
+    Ok(value)
+}
 
 /// This category's registry entries.
-pub(crate) const DEFS: &[Def] = &[];
+pub(crate) const DEFS: &[Def] = &[
+    Def {
+        name: "rsi",
+        category: Category::Momentum,
+        summary: "relative strength index (Wilder), 0 to 100",
+        params: &[Param::period("n", 14.0, "number of changes averaged, at least 2")],
+        fields: &[],
+        source: Some(crate::Source::Close),
+        build: |a| Ok(boxed_series(Rsi::new(a.usize(0))?.with_source(a.source))),
+    },
+    Def {
+        name: "macd",
+        category: Category::Momentum,
+        summary: "moving average convergence divergence: ema(fast) - ema(slow), its signal ema and histogram",
+        params: &[
+            Param::period("fast", 12.0, "fast EMA period, at least 2"),
+            Param::period("slow", 26.0, "slow EMA period, at least 2"),
+            Param::period("signal", 9.0, "signal EMA period"),
+        ],
+        fields: <MacdOutput as Outputs>::FIELDS,
+        source: Some(crate::Source::Close),
+        build: |a| {
+            let macd = Macd::new(a.usize(0), a.usize(1), a.usize(2))?;
+            Ok(boxed_series(macd.with_source(a.source)))
+        },
+    },
+    Def {
+        name: "stoch",
+        category: Category::Momentum,
+        summary: "slow stochastic oscillator: SMA-smoothed %K and its SMA %D, 0 to 100",
+        params: &[
+            Param::period("k", 14.0, "bars in the highest-high / lowest-low window"),
+            Param::period("smooth_k", 3.0, "SMA period smoothing the raw %K"),
+            Param::period("d", 3.0, "SMA period of %D over the smoothed %K"),
+        ],
+        fields: <StochOutput as Outputs>::FIELDS,
+        source: None,
+        build: |a| Ok(boxed(Stoch::new(a.usize(0), a.usize(1), a.usize(2))?)),
+    },
+    Def {
+        name: "stochrsi",
+        category: Category::Momentum,
+        summary: "stochastic of the RSI (TradingView's Stoch RSI), 0 to 100",
+        params: &[
+            Param::period("rsi", 14.0, "RSI period, at least 2"),
+            Param::period("stoch", 14.0, "bars in the RSI's highest / lowest window"),
+            Param::period("k", 3.0, "SMA period smoothing the raw %K"),
+            Param::period("d", 3.0, "SMA period of %D over the smoothed %K"),
+        ],
+        fields: <StochOutput as Outputs>::FIELDS,
+        source: Some(crate::Source::Close),
+        build: |a| {
+            let stochrsi = StochRsi::new(a.usize(0), a.usize(1), a.usize(2), a.usize(3))?;
+            Ok(boxed_series(stochrsi.with_source(a.source)))
+        },
+    },
+    Def {
+        name: "cci",
+        category: Category::Momentum,
+        summary: "commodity channel index of the typical price",
+        params: &[Param::period("n", 20.0, "number of bars, at least 2")],
+        fields: &[],
+        source: None,
+        build: |a| Ok(boxed(Cci::new(a.usize(0))?)),
+    },
+    Def {
+        name: "mfi",
+        category: Category::Momentum,
+        summary: "money flow index (volume-weighted RSI of the typical price), 0 to 100",
+        params: &[Param::period("n", 14.0, "number of bars, at least 2")],
+        fields: &[],
+        source: None,
+        build: |a| Ok(boxed(Mfi::new(a.usize(0))?)),
+    },
+    Def {
+        name: "willr",
+        category: Category::Momentum,
+        summary: "Williams %R, -100 to 0",
+        params: &[Param::period("n", 14.0, "number of bars, at least 2")],
+        fields: &[],
+        source: None,
+        build: |a| Ok(boxed(Willr::new(a.usize(0))?)),
+    },
+    Def {
+        name: "roc",
+        category: Category::Momentum,
+        summary: "rate of change in percent over n bars",
+        params: &[Param::period("n", 10.0, "number of bars back")],
+        fields: &[],
+        source: Some(crate::Source::Close),
+        build: |a| Ok(boxed_series(Roc::new(a.usize(0))?.with_source(a.source))),
+    },
+    Def {
+        name: "mom",
+        category: Category::Momentum,
+        summary: "momentum: the change over n bars",
+        params: &[Param::period("n", 10.0, "number of bars back")],
+        fields: &[],
+        source: Some(crate::Source::Close),
+        build: |a| Ok(boxed_series(Mom::new(a.usize(0))?.with_source(a.source))),
+    },
+    Def {
+        name: "adx",
+        category: Category::Momentum,
+        summary: "average directional index with the +DI and -DI lines (Wilder)",
+        params: &[Param::period("n", 14.0, "number of bars, at least 2")],
+        fields: <AdxOutput as Outputs>::FIELDS,
+        source: None,
+        build: |a| Ok(boxed(Adx::new(a.usize(0))?)),
+    },
+];

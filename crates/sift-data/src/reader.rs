@@ -1,0 +1,472 @@
+//! Opening files and zip archives, detecting the format and streaming rows into series.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufReader, Read, Seek};
+use std::path::Path;
+
+use csv::{ByteRecord, ReaderBuilder, Trim};
+use sift_core::{Interval, Symbol};
+use zip::ZipArchive;
+
+use crate::field::Row;
+use crate::long::Layout;
+use crate::name::NameHints;
+use crate::series::{CandleFile, Grouper};
+use crate::{Error, binance, long};
+
+/// What the caller knows better than the file name.
+///
+/// For Binance kline files, each given part replaces what the file name says. Long-format
+/// files take their symbols from their rows (so `symbol` is not used) and, when they have an
+/// `interval` column, their intervals too; otherwise `interval` replaces the file name's.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Overrides {
+    pub symbol: Option<Symbol>,
+    pub interval: Option<Interval>,
+}
+
+/// Reads the candle file at `path`: a `.zip` archive holding one `.csv`, or a CSV file under
+/// any other name. See the crate documentation for the formats.
+pub fn read_path(path: impl AsRef<Path>, overrides: &Overrides) -> Result<CandleFile, Error> {
+    let path = path.as_ref();
+    let name = path.display().to_string();
+    let file = File::open(path).map_err(|source| Error::Io {
+        path: name.clone(),
+        source,
+    })?;
+    if has_extension(&name, "zip") {
+        read_zip(&name, BufReader::new(file), overrides)
+    } else {
+        read_reader(&name, file, overrides)
+    }
+}
+
+/// Reads CSV text from `reader`. `name` stands for the file in errors and supplies the symbol
+/// and interval the way a file name would (`BTCUSDT-1m-2025-01.csv`).
+pub fn read_reader(
+    name: &str,
+    reader: impl Read,
+    overrides: &Overrides,
+) -> Result<CandleFile, Error> {
+    read_csv(name, NameHints::from_name(name), reader, overrides)
+}
+
+/// Reads the single `.csv` entry of the zip archive in `reader`. `name` stands for the archive
+/// in errors; the symbol and interval come from it, else from the entry's name.
+pub fn read_zip(
+    name: &str,
+    reader: impl Read + Seek,
+    overrides: &Overrides,
+) -> Result<CandleFile, Error> {
+    let zip_error = |source| Error::Zip {
+        path: name.to_owned(),
+        source,
+    };
+    let mut archive = ZipArchive::new(reader).map_err(zip_error)?;
+    let csv_entries: Vec<usize> = (0..archive.len())
+        .filter(|&i| {
+            archive
+                .name_for_index(i)
+                .is_some_and(|entry| has_extension(entry, "csv"))
+        })
+        .collect();
+    let index = match csv_entries[..] {
+        [index] => index,
+        [] => {
+            return Err(Error::ZipWithoutCsv {
+                path: name.to_owned(),
+            });
+        }
+        _ => {
+            return Err(Error::ZipManyCsv {
+                path: name.to_owned(),
+                count: csv_entries.len(),
+            });
+        }
+    };
+    let entry_name = archive.name_for_index(index).unwrap_or_default();
+    let hints = NameHints::from_name(name).or(NameHints::from_name(entry_name));
+    let entry = archive.by_index(index).map_err(zip_error)?;
+    read_csv(name, hints, entry, overrides)
+}
+
+fn has_extension(name: &str, extension: &str) -> bool {
+    name.rsplit_once('.')
+        .is_some_and(|(_, ext)| ext.eq_ignore_ascii_case(extension))
+}
+
+/// Detects the format from the first row and reads the rest accordingly.
+fn read_csv(
+    path: &str,
+    hints: NameHints,
+    reader: impl Read,
+    overrides: &Overrides,
+) -> Result<CandleFile, Error> {
+    let hints = NameHints {
+        symbol: overrides.symbol.clone(),
+        interval: overrides.interval,
+    }
+    .or(hints);
+    let mut rows = Rows::new(path, reader);
+    if !rows.advance()? {
+        return Err(Error::Empty {
+            path: path.to_owned(),
+        });
+    }
+    let grouper = if binance::is_data_row(rows.record()) {
+        read_binance(&mut rows, hints, true)?
+    } else if long::is_header(rows.record()) {
+        read_long(&mut rows, hints)?
+    } else if rows.record().len() == binance::COLUMNS.len() {
+        read_binance(&mut rows, hints, false)?
+    } else {
+        return Err(Error::UnknownHeader {
+            path: path.to_owned(),
+            line: rows.row().line,
+        });
+    };
+    if grouper.is_empty() {
+        return Err(Error::Empty {
+            path: path.to_owned(),
+        });
+    }
+    Ok(grouper.finish())
+}
+
+/// Binance's 12-column rows, all of one symbol and interval. `at_data` says whether the
+/// current row is data (else it is a header, skipped).
+fn read_binance<R: Read>(
+    rows: &mut Rows<'_, R>,
+    hints: NameHints,
+    at_data: bool,
+) -> Result<Grouper, Error> {
+    let path = || rows.path.to_owned();
+    let symbol = hints
+        .symbol
+        .ok_or_else(|| Error::MissingSymbol { path: path() })?;
+    let interval = hints
+        .interval
+        .ok_or_else(|| Error::MissingInterval { path: path() })?;
+    let mut grouper = Grouper::default();
+    let slot = grouper.slot(symbol, interval);
+    let mut more = at_data || rows.advance()?;
+    while more {
+        let row = rows.row();
+        let candle = binance::parse_row(row, rows.record(), interval)?;
+        grouper.push(slot, candle, row)?;
+        more = rows.advance()?;
+    }
+    Ok(grouper)
+}
+
+/// Long-format rows after the header, which is the current row.
+fn read_long<R: Read>(rows: &mut Rows<'_, R>, hints: NameHints) -> Result<Grouper, Error> {
+    let layout = Layout::from_header(rows.row(), rows.record())?;
+    let file_interval = match (layout.has_interval(), hints.interval) {
+        (true, _) => None,
+        (false, Some(interval)) => Some(interval),
+        (false, None) => {
+            return Err(Error::MissingInterval {
+                path: rows.path.to_owned(),
+            });
+        }
+    };
+    let mut grouper = Grouper::default();
+    // Raw "symbol\0interval" field bytes -> slot and interval, so that each row costs one
+    // lookup and no allocation; symbols and intervals are parsed once per series.
+    let mut slots: HashMap<Vec<u8>, (usize, Interval)> = HashMap::new();
+    let mut key = Vec::new();
+    while rows.advance()? {
+        let (row, record) = (rows.row(), rows.record());
+        row.expect_width(record, layout.width())?;
+        key.clear();
+        key.extend_from_slice(layout.symbol(record));
+        key.push(0);
+        key.extend_from_slice(layout.interval(record));
+        let (slot, interval) = match slots.get(key.as_slice()) {
+            Some(&known) => known,
+            None => {
+                let symbol = parse_symbol(row, layout.symbol(record))?;
+                let interval = match file_interval {
+                    Some(interval) => interval,
+                    None => parse_interval(row, layout.interval(record))?,
+                };
+                let known = (grouper.slot(symbol, interval), interval);
+                slots.insert(key.clone(), known);
+                known
+            }
+        };
+        let candle = layout.parse_row(row, record, interval)?;
+        grouper.push(slot, candle, row)?;
+    }
+    Ok(grouper)
+}
+
+fn parse_symbol(row: Row<'_>, raw: &[u8]) -> Result<Symbol, Error> {
+    String::from_utf8_lossy(raw)
+        .parse()
+        .map_err(|source| Error::Symbol {
+            path: row.path(),
+            line: row.line,
+            source,
+        })
+}
+
+fn parse_interval(row: Row<'_>, raw: &[u8]) -> Result<Interval, Error> {
+    String::from_utf8_lossy(raw)
+        .parse()
+        .map_err(|source| Error::Interval {
+            path: row.path(),
+            line: row.line,
+            source,
+        })
+}
+
+/// A CSV stream read one reused [`ByteRecord`] at a time. Fields are trimmed; blank lines are
+/// skipped; rows may differ in width (the formats check widths to name the line).
+struct Rows<'a, R> {
+    path: &'a str,
+    reader: csv::Reader<R>,
+    record: ByteRecord,
+    started: bool,
+}
+
+impl<'a, R: Read> Rows<'a, R> {
+    fn new(path: &'a str, reader: R) -> Self {
+        let reader = ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .trim(Trim::All)
+            .from_reader(reader);
+        Self {
+            path,
+            reader,
+            record: ByteRecord::new(),
+            started: false,
+        }
+    }
+
+    /// Moves to the next row; `false` at the end.
+    fn advance(&mut self) -> Result<bool, Error> {
+        let next_line = self.row().line + 1;
+        let more = self
+            .reader
+            .read_byte_record(&mut self.record)
+            .map_err(|source| Error::Read {
+                path: self.path.to_owned(),
+                line: next_line,
+                source,
+            })?;
+        if more && !self.started {
+            strip_bom(&mut self.record);
+        }
+        self.started = true;
+        Ok(more)
+    }
+
+    fn record(&self) -> &ByteRecord {
+        &self.record
+    }
+
+    fn row(&self) -> Row<'a> {
+        Row::of(self.path, &self.record)
+    }
+}
+
+/// Removes a UTF-8 byte order mark from the first field, which spreadsheet exports add.
+fn strip_bom(record: &mut ByteRecord) {
+    const BOM: &[u8] = b"\xEF\xBB\xBF";
+    let Some(rest) = record.get(0).and_then(|first| first.strip_prefix(BOM)) else {
+        return;
+    };
+    let mut stripped = ByteRecord::with_capacity(record.as_slice().len(), record.len());
+    stripped.push_field(rest.trim_ascii());
+    for field in record.iter().skip(1) {
+        stripped.push_field(field);
+    }
+    stripped.set_position(record.position().cloned());
+    *record = stripped;
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Cursor, Write};
+
+    use rstest::rstest;
+    use zip::write::SimpleFileOptions;
+
+    use super::*;
+
+    const NAME: &str = "BTCUSDT-1m-2025-01.csv";
+    const ROW_0: &str = "1735689600000,1,2,0.5,1.5,10,1735689659999,15,3,5,7,0";
+    const ROW_1: &str = "1735689660000,1.5,2,1,1.8,11,1735689719999,16,4,5,7,0";
+
+    fn read(name: &str, text: &str) -> Result<CandleFile, Error> {
+        read_reader(name, text.as_bytes(), &Overrides::default())
+    }
+
+    fn zip_of(entries: &[(&str, &str)]) -> Vec<u8> {
+        let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for (name, text) in entries {
+            writer
+                .start_file(*name, SimpleFileOptions::default())
+                .unwrap();
+            writer.write_all(text.as_bytes()).unwrap();
+        }
+        writer.finish().unwrap().into_inner()
+    }
+
+    #[rstest]
+    #[case::plain(format!("{ROW_0}\n{ROW_1}\n"))]
+    #[case::header(format!("{}\n{ROW_0}\n{ROW_1}", binance::COLUMNS.join(",")))]
+    #[case::bom_and_crlf(format!("\u{feff}{ROW_0}\r\n{ROW_1}\r\n"))]
+    #[case::blank_lines_and_spaces(format!("\n{ROW_0}\n\n {}\n", ROW_1.replace(',', " , ")))]
+    fn reads_binance_rows(#[case] text: String) {
+        let file = read(NAME, &text).unwrap();
+        assert_eq!(file.series.len(), 1);
+        let series = &file.series[0];
+        assert_eq!(
+            (series.symbol.as_str(), series.interval),
+            ("BTCUSDT", Interval::M1)
+        );
+        let opens: Vec<i64> = series.candles.iter().map(|c| c.open_time).collect();
+        assert_eq!(opens, [1_735_689_600_000, 1_735_689_660_000]);
+        assert!(series.candles.iter().all(|c| c.closed));
+        assert!(file.gaps.is_empty());
+    }
+
+    #[test]
+    fn overrides_beat_the_name() {
+        let text = "1735689600000,1,2,0.5,1.5,10,1735693199999,15,3,5,7,0\n";
+        let overrides = Overrides {
+            symbol: Some("ethbtc".parse().unwrap()),
+            interval: Some(Interval::H1),
+        };
+        let file = read_reader(NAME, text.as_bytes(), &overrides).unwrap();
+        assert_eq!(file.series[0].symbol.as_str(), "ETHBTC");
+        assert_eq!(file.series[0].interval, Interval::H1);
+        let named = read_reader("klines.csv", text.as_bytes(), &overrides).unwrap();
+        assert_eq!(named, file);
+    }
+
+    #[test]
+    fn reads_long_rows_grouped_with_gaps() {
+        let text = "symbol,interval,open_time,open,high,low,close,volume\n\
+                    BTCUSDT,1m,60000,1,2,1,1,1\n\
+                    ethusdt,1m,60000,1,2,1,1,1\n\
+                    BTCUSDT,1h,0,1,2,1,1,1\n\
+                    BTCUSDT,1m,240000,1,2,1,1,1\n\
+                    ETHUSDT,1m,120000,1,2,1,1,1\n";
+        let file = read("long.csv", text).unwrap();
+        let keys: Vec<String> = file
+            .series
+            .iter()
+            .map(|s| format!("{} {} {}", s.symbol, s.interval, s.candles.len()))
+            .collect();
+        assert_eq!(keys, ["BTCUSDT 1m 2", "ETHUSDT 1m 2", "BTCUSDT 1h 1"]);
+        assert_eq!(file.series[2].candles[0].close_time, 3_599_999);
+        assert_eq!(file.gaps.len(), 1);
+        assert_eq!(
+            (file.gaps[0].from, file.gaps[0].to, file.gaps[0].missing),
+            (120_000, 180_000, 2)
+        );
+        assert_eq!(file.gaps[0].line, 5);
+    }
+
+    #[test]
+    fn long_interval_from_name_or_override() {
+        let text = "symbol,open_time,open,high,low,close,volume\nBTCUSDT,3600000,1,2,1,1,1\n";
+        let file = read("universe-1h.csv", text).unwrap();
+        assert_eq!(file.series[0].interval, Interval::H1);
+        let overrides = Overrides {
+            symbol: None,
+            interval: Some(Interval::D1),
+        };
+        let file = read_reader("universe-1h.csv", text.as_bytes(), &overrides).unwrap();
+        assert_eq!(file.series[0].interval, Interval::D1);
+        let err = read("universe.csv", text).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "universe.csv: cannot tell the interval: name the file like BTCUSDT-1m-2025-01.csv, \
+             add an interval column or pass one"
+        );
+    }
+
+    #[rstest]
+    #[case::empty(NAME, "", "BTCUSDT-1m-2025-01.csv: no candle rows")]
+    #[case::blank(NAME, "\n\n", "BTCUSDT-1m-2025-01.csv: no candle rows")]
+    #[case::header_only(
+        NAME,
+        "open_time,open,high,low,close,volume,close_time,quote_volume,count,taker_buy_volume,\
+         taker_buy_quote_volume,ignore\n",
+        "BTCUSDT-1m-2025-01.csv: no candle rows"
+    )]
+    #[case::long_header_only(
+        "x-1m.csv",
+        "symbol,open_time,open,high,low,close,volume\n",
+        "x-1m.csv: no candle rows"
+    )]
+    #[case::unknown_header(
+        NAME,
+        "time,price\n1,2\n",
+        "BTCUSDT-1m-2025-01.csv:1: unrecognised header: expected a symbol column (long format) \
+         or the 12 columns of a Binance kline file"
+    )]
+    #[case::no_symbol(
+        "klines.csv",
+        ROW_0,
+        "klines.csv: cannot tell the symbol: name the file like BTCUSDT-1m-2025-01.csv or pass one"
+    )]
+    #[case::bad_symbol(
+        "x-1m.csv",
+        "symbol,open_time,open,high,low,close,volume\nBTC/USDT,0,1,1,1,1,1\n",
+        r#"x-1m.csv:2: invalid symbol "BTC/USDT": expected 2 to 20 characters A-Z or 0-9"#
+    )]
+    #[case::bad_interval(
+        "x.csv",
+        "symbol,interval,open_time,open,high,low,close,volume\nBTCUSDT,1H,0,1,1,1,1,1\n",
+        "x.csv:2: unknown interval \"1H\": \
+         expected one of 1s 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M"
+    )]
+    #[case::long_width(
+        "x-1m.csv",
+        "symbol,open_time,open,high,low,close,volume\nBTCUSDT,0,1,1,1,1\n",
+        "x-1m.csv:2: expected 7 columns, found 6"
+    )]
+    fn rejects(#[case] name: &str, #[case] text: &str, #[case] message: &str) {
+        let err = read(name, text).unwrap_err();
+        assert_eq!(err.to_string(), message);
+    }
+
+    #[test]
+    fn reads_zip_entries() {
+        let bytes = zip_of(&[("readme.txt", "hi"), ("ETHUSDT-1m-2025-01.csv", ROW_0)]);
+        let overrides = Overrides::default();
+        let file = read_zip("download.zip", Cursor::new(&bytes), &overrides).unwrap();
+        assert_eq!(file.series[0].symbol.as_str(), "ETHUSDT");
+        let file = read_zip("BTCUSDT-1m-2025-01.zip", Cursor::new(&bytes), &overrides).unwrap();
+        assert_eq!(file.series[0].symbol.as_str(), "BTCUSDT");
+    }
+
+    #[rstest]
+    #[case::no_csv(zip_of(&[("readme.txt", "hi")]), "a.zip: zip archive holds no .csv file")]
+    #[case::two_csv(
+        zip_of(&[("a.csv", ROW_0), ("b.CSV", ROW_0)]),
+        "a.zip: zip archive holds 2 .csv files, expected one"
+    )]
+    fn rejects_zips(#[case] bytes: Vec<u8>, #[case] message: &str) {
+        let err = read_zip("a.zip", Cursor::new(bytes), &Overrides::default()).unwrap_err();
+        assert_eq!(err.to_string(), message);
+    }
+
+    #[test]
+    fn rejects_non_zips() {
+        let err = read_zip("a.zip", Cursor::new(b"not a zip"), &Overrides::default()).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("a.zip: not a readable zip archive: "),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,305 @@
+//! Grouping rows into per-(symbol, interval) series, checking their order and finding gaps.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use sift_core::{Candle, Interval, Symbol};
+
+use crate::Error;
+use crate::field::Row;
+use crate::timestamp::display as time;
+
+/// The candles of one symbol and interval, oldest first, in file order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CandleSeries {
+    pub symbol: Symbol,
+    pub interval: Interval,
+    /// Strictly increasing open times, each the start of an `interval` candle; all closed.
+    pub candles: Vec<Candle>,
+}
+
+/// Candles missing between two consecutive rows of one series. Gaps are reported, not errors:
+/// exchanges have outages and symbols pause trading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gap {
+    pub symbol: Symbol,
+    pub interval: Interval,
+    /// Open time of the first missing candle.
+    pub from: i64,
+    /// Open time of the last missing candle (inclusive).
+    pub to: i64,
+    /// How many candles are missing, at least 1.
+    pub missing: u64,
+    /// Line of the row right after the gap.
+    pub line: u64,
+}
+
+/// Reads e.g. `BTCUSDT 1m: 3 candles missing from 2025-01-01T00:01:00Z to
+/// 2025-01-01T00:03:00Z (before line 5)`.
+impl fmt::Display for Gap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Self {
+            symbol,
+            interval,
+            missing,
+            line,
+            ..
+        } = self;
+        if *missing == 1 {
+            let at = time(self.from);
+            write!(
+                f,
+                "{symbol} {interval}: 1 candle missing at {at} (before line {line})"
+            )
+        } else {
+            let (from, to) = (time(self.from), time(self.to));
+            write!(
+                f,
+                "{symbol} {interval}: {missing} candles missing from {from} to {to} \
+                 (before line {line})"
+            )
+        }
+    }
+}
+
+/// Everything read from one file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CandleFile {
+    /// One series per (symbol, interval), in order of first appearance in the file.
+    pub series: Vec<CandleSeries>,
+    /// Gaps in file order.
+    pub gaps: Vec<Gap>,
+}
+
+impl CandleFile {
+    /// Total number of candles over all series.
+    pub fn candle_count(&self) -> usize {
+        self.series.iter().map(|s| s.candles.len()).sum()
+    }
+}
+
+/// Builds a [`CandleFile`] row by row.
+#[derive(Debug, Default)]
+pub(crate) struct Grouper {
+    slots: HashMap<(Symbol, Interval), usize>,
+    series: Vec<CandleSeries>,
+    /// Line of the last row of each series, parallel to `series`.
+    last_lines: Vec<u64>,
+    gaps: Vec<Gap>,
+}
+
+impl Grouper {
+    /// The slot of the series of `symbol` and `interval`, created on first use.
+    pub(crate) fn slot(&mut self, symbol: Symbol, interval: Interval) -> usize {
+        let next = self.series.len();
+        let slot = *self.slots.entry((symbol.clone(), interval)).or_insert(next);
+        if slot == next {
+            self.series.push(CandleSeries {
+                symbol,
+                interval,
+                candles: Vec::new(),
+            });
+            self.last_lines.push(0);
+        }
+        slot
+    }
+
+    /// Appends `candle` (from `row`) to the series in `slot`, recording a gap if candles are
+    /// missing before it. Fails if it does not open after the series' previous candle.
+    ///
+    /// # Panics
+    /// If `slot` did not come from [`Grouper::slot`].
+    pub(crate) fn push(&mut self, slot: usize, candle: Candle, row: Row<'_>) -> Result<(), Error> {
+        let series = &mut self.series[slot];
+        let previous_line = self.last_lines[slot];
+        if let Some(previous) = series.candles.last() {
+            let periods = series
+                .interval
+                .periods_between(previous.open_time, candle.open_time);
+            if periods <= 0 {
+                let (symbol, interval) = (series.symbol.clone(), series.interval);
+                let (path, line, open_time) = (row.path(), row.line, candle.open_time);
+                return Err(if candle.open_time == previous.open_time {
+                    Error::Duplicate {
+                        path,
+                        line,
+                        symbol,
+                        interval,
+                        open_time,
+                        previous_line,
+                    }
+                } else if candle.open_time > previous.open_time {
+                    let previous = previous.open_time;
+                    Error::SameCandle {
+                        path,
+                        line,
+                        symbol,
+                        interval,
+                        open_time,
+                        previous,
+                        previous_line,
+                    }
+                } else {
+                    let previous = previous.open_time;
+                    Error::Backwards {
+                        path,
+                        line,
+                        symbol,
+                        interval,
+                        open_time,
+                        previous,
+                        previous_line,
+                    }
+                });
+            }
+            if periods > 1 {
+                self.gaps.push(Gap {
+                    symbol: series.symbol.clone(),
+                    interval: series.interval,
+                    from: series.interval.next_open(previous.open_time),
+                    to: series.interval.open_time(candle.open_time - 1),
+                    missing: periods.unsigned_abs() - 1,
+                    line: row.line,
+                });
+            }
+        }
+        series.candles.push(candle);
+        self.last_lines[slot] = row.line;
+        Ok(())
+    }
+
+    /// Whether no candle has been pushed.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.series.iter().all(|s| s.candles.is_empty())
+    }
+
+    pub(crate) fn finish(self) -> CandleFile {
+        CandleFile {
+            series: self.series,
+            gaps: self.gaps,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINUTE: i64 = 60_000;
+
+    fn row(line: u64) -> Row<'static> {
+        Row {
+            path: "f.csv",
+            line,
+        }
+    }
+
+    fn candle(open_time: i64) -> Candle {
+        Candle::ohlcv(open_time, 1.0, 1.0, 1.0, 1.0, 1.0)
+    }
+
+    fn symbol(name: &str) -> Symbol {
+        name.parse().unwrap()
+    }
+
+    #[test]
+    fn groups_in_order_of_first_appearance() {
+        let mut grouper = Grouper::default();
+        assert!(grouper.is_empty());
+        let eth = grouper.slot(symbol("ETHUSDT"), Interval::M1);
+        let btc = grouper.slot(symbol("BTCUSDT"), Interval::M1);
+        let eth_hour = grouper.slot(symbol("ETHUSDT"), Interval::H1);
+        assert_eq!(grouper.slot(symbol("ETHUSDT"), Interval::M1), eth);
+        grouper.push(btc, candle(0), row(2)).unwrap();
+        grouper.push(eth, candle(0), row(3)).unwrap();
+        grouper.push(eth, candle(MINUTE), row(4)).unwrap();
+        grouper.push(eth_hour, candle(0), row(5)).unwrap();
+        let file = grouper.finish();
+        let keys: Vec<(&str, Interval, usize)> = file
+            .series
+            .iter()
+            .map(|s| (s.symbol.as_str(), s.interval, s.candles.len()))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                ("ETHUSDT", Interval::M1, 2),
+                ("BTCUSDT", Interval::M1, 1),
+                ("ETHUSDT", Interval::H1, 1)
+            ]
+        );
+        assert_eq!(file.candle_count(), 4);
+        assert!(file.gaps.is_empty());
+    }
+
+    #[test]
+    fn reports_gaps() {
+        let mut grouper = Grouper::default();
+        let slot = grouper.slot(symbol("BTCUSDT"), Interval::M1);
+        grouper.push(slot, candle(0), row(1)).unwrap();
+        grouper.push(slot, candle(4 * MINUTE), row(2)).unwrap();
+        grouper.push(slot, candle(5 * MINUTE), row(3)).unwrap();
+        let month = grouper.slot(symbol("BTCUSDT"), Interval::Month1);
+        // 2024-01-01 then 2024-04-01: February and March are missing.
+        grouper
+            .push(month, candle(1_704_067_200_000), row(4))
+            .unwrap();
+        grouper
+            .push(month, candle(1_711_929_600_000), row(5))
+            .unwrap();
+        let gaps = grouper.finish().gaps;
+        assert_eq!(
+            gaps,
+            [
+                Gap {
+                    symbol: symbol("BTCUSDT"),
+                    interval: Interval::M1,
+                    from: MINUTE,
+                    to: 3 * MINUTE,
+                    missing: 3,
+                    line: 2,
+                },
+                Gap {
+                    symbol: symbol("BTCUSDT"),
+                    interval: Interval::Month1,
+                    from: 1_706_745_600_000, // 2024-02-01
+                    to: 1_709_251_200_000,   // 2024-03-01
+                    missing: 2,
+                    line: 5,
+                },
+            ]
+        );
+        assert_eq!(
+            gaps[0].to_string(),
+            "BTCUSDT 1m: 3 candles missing from 1970-01-01T00:01:00Z to 1970-01-01T00:03:00Z \
+             (before line 2)"
+        );
+        let one = Gap {
+            missing: 1,
+            to: gaps[0].from,
+            ..gaps[0].clone()
+        };
+        assert_eq!(
+            one.to_string(),
+            "BTCUSDT 1m: 1 candle missing at 1970-01-01T00:01:00Z (before line 2)"
+        );
+    }
+
+    #[test]
+    fn rejects_duplicates_and_going_back() {
+        let mut grouper = Grouper::default();
+        let slot = grouper.slot(symbol("BTCUSDT"), Interval::M1);
+        grouper.push(slot, candle(MINUTE), row(2)).unwrap();
+        let err = grouper.push(slot, candle(MINUTE), row(3)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "f.csv:3: BTCUSDT 1m open time 1970-01-01T00:01:00Z repeats line 2"
+        );
+        let err = grouper.push(slot, candle(0), row(4)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "f.csv:4: BTCUSDT 1m open time 1970-01-01T00:00:00Z goes back before \
+             1970-01-01T00:01:00Z (line 2)"
+        );
+    }
+}

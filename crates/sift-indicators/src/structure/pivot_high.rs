@@ -1,0 +1,217 @@
+//! Latest confirmed swing high.
+
+use std::fmt;
+
+use sift_core::Candle;
+
+use crate::window::{Ring, RollingExtreme};
+use crate::{Error, Indicator, SeriesIndicator, Source};
+
+/// PIVOT_HIGH(left, right): the price of the most recent confirmed pivot high, held until the
+/// next one. Reads the candle high unless configured otherwise (`pivot_high(close, 5, 5)`).
+///
+/// Bar `p` is a pivot high when its value is **greater than or equal to** each of the `left`
+/// values before it and **strictly greater than** each of the `right` values after it. This is
+/// TradingView's `ta.pivothigh` tie rule: of two equal adjacent highs the later one is the
+/// pivot. The pivot is confirmed, and the output changes, at bar `p + right`, so there is no
+/// look-ahead. A candidate needs its full `left` bars, so the earliest pivot is bar `left`
+/// (0-based) and the earliest output bar `left + right`; the output is `None` until the first
+/// pivot is confirmed. Either count may be 0 (no condition on that side).
+///
+/// Each update is amortized O(1): two monotonic deques give the maxima of the `left` values
+/// before the candidate and of the `right` values after it. Inputs must not be NaN.
+#[derive(Debug, Clone)]
+pub struct PivotHigh {
+    left: usize,
+    right: usize,
+    source: Source,
+    /// The last `right + 1` values; the oldest is the candidate.
+    recent: Ring,
+    /// Maximum of the `left` values before the candidate; `None` when `left` is 0.
+    before: Option<RollingExtreme>,
+    /// Maximum of the `right` values after the candidate; `None` when `right` is 0.
+    after: Option<RollingExtreme>,
+    seen: usize,
+    /// The latest confirmed pivot and how many bars ago it was.
+    last: Option<(f64, usize)>,
+}
+
+impl PivotHigh {
+    pub fn new(left: usize, right: usize) -> Result<Self, Error> {
+        Ok(Self {
+            left,
+            right,
+            source: Source::High,
+            recent: Ring::new(right + 1),
+            before: (left > 0).then(|| RollingExtreme::max(left)),
+            after: (right > 0).then(|| RollingExtreme::max(right)),
+            seen: 0,
+            last: None,
+        })
+    }
+
+    /// Reads `source` instead of high.
+    pub fn with_source(mut self, source: Source) -> Self {
+        self.source = source;
+        self
+    }
+
+    pub fn left(&self) -> usize {
+        self.left
+    }
+
+    pub fn right(&self) -> usize {
+        self.right
+    }
+
+    /// How many bars ago the latest confirmed pivot was (at least `right`); `None` before the
+    /// first one.
+    pub fn bars_since(&self) -> Option<usize> {
+        self.last.map(|(_, ago)| ago)
+    }
+}
+
+impl Indicator for PivotHigh {
+    type Output = f64;
+
+    #[inline]
+    fn update(&mut self, candle: &Candle) -> Option<f64> {
+        self.next(self.source.of(candle))
+    }
+
+    fn reset(&mut self) {
+        self.recent.clear();
+        for window in [&mut self.before, &mut self.after].into_iter().flatten() {
+            window.clear();
+        }
+        self.seen = 0;
+        self.last = None;
+    }
+}
+
+impl SeriesIndicator for PivotHigh {
+    fn next(&mut self, value: f64) -> Option<f64> {
+        if let Some((_, ago)) = &mut self.last {
+            *ago += 1;
+        }
+        // The previous candidate leaves the ring and joins the bars before the new candidate.
+        if let (Some(previous), Some(before)) = (self.recent.push(value), &mut self.before) {
+            before.push(previous);
+        }
+        let after_max = self.after.as_mut().map(|w| w.push(value));
+        self.seen += 1;
+        if self.seen > self.left + self.right {
+            let candidate = self.recent.oldest().unwrap_or(value);
+            let before_max = self.before.as_ref().and_then(RollingExtreme::value);
+            if before_max.is_none_or(|m| candidate >= m) && after_max.is_none_or(|m| candidate > m)
+            {
+                self.last = Some((candidate, self.right));
+            }
+        }
+        self.last.map(|(price, _)| price)
+    }
+}
+
+impl fmt::Display for PivotHigh {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PIVOT_HIGH({}, {})", self.left, self.right)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(p: &mut PivotHigh, xs: &[f64]) -> Vec<Option<f64>> {
+        xs.iter().map(|&x| p.next(x)).collect()
+    }
+
+    #[test]
+    fn holds_the_latest_confirmed_pivot() {
+        // Candidates 3 (bar 1), 5 (bar 3) and 6 (bar 6) are pivots; bar 5 (4) ties bar 4 on the
+        // left, which is allowed, but bar 6 (6) on its right is higher.
+        let mut p = PivotHigh::new(1, 1).unwrap();
+        let out = run(&mut p, &[1.0, 3.0, 2.0, 5.0, 4.0, 4.0, 6.0, 2.0, 1.0]);
+        let expected = [
+            None,
+            None,
+            Some(3.0),
+            Some(3.0),
+            Some(5.0),
+            Some(5.0),
+            Some(5.0),
+            Some(6.0),
+        ];
+        assert_eq!(out[..8], expected);
+        assert_eq!(out[8], Some(6.0));
+        assert_eq!(p.bars_since(), Some(2));
+    }
+
+    #[test]
+    fn of_two_equal_highs_the_later_one_is_the_pivot() {
+        let mut p = PivotHigh::new(1, 1).unwrap();
+        assert_eq!(
+            run(&mut p, &[1.0, 5.0, 5.0, 1.0]),
+            vec![None, None, None, Some(5.0)]
+        );
+        assert_eq!(p.bars_since(), Some(1));
+    }
+
+    #[test]
+    fn waits_for_the_full_left_and_right_windows() {
+        // left 2, right 3: bar 2 (9) is the first possible candidate, confirmed at bar 5.
+        let mut p = PivotHigh::new(2, 3).unwrap();
+        let out = run(&mut p, &[1.0, 2.0, 9.0, 8.0, 7.0, 6.0, 5.0]);
+        assert_eq!(
+            out,
+            vec![None, None, None, None, None, Some(9.0), Some(9.0)]
+        );
+        // A higher first bar is not a pivot: it lacks its left bars.
+        let mut p = PivotHigh::new(2, 1).unwrap();
+        assert_eq!(
+            run(&mut p, &[9.0, 1.0, 2.0, 1.0]),
+            vec![None, None, None, None]
+        );
+    }
+
+    #[test]
+    fn zero_counts_drop_that_side() {
+        // right 0: a bar at least as high as the previous one is confirmed at once.
+        let mut p = PivotHigh::new(1, 0).unwrap();
+        assert_eq!(
+            run(&mut p, &[2.0, 1.0, 1.0, 3.0]),
+            vec![None, None, Some(1.0), Some(3.0)]
+        );
+        // left 0: a bar strictly higher than the next one.
+        let mut p = PivotHigh::new(0, 1).unwrap();
+        assert_eq!(
+            run(&mut p, &[2.0, 1.0, 1.0, 3.0]),
+            vec![None, Some(2.0), Some(2.0), Some(2.0)]
+        );
+    }
+
+    #[test]
+    fn reads_the_high_by_default() {
+        let c = |t, h| Candle::ohlcv(t, 10.0, h, 9.0, 10.0, 1.0);
+        let mut p = PivotHigh::new(1, 1).unwrap();
+        let out = crate::batch(&mut p, &[c(0, 11.0), c(1, 12.0), c(2, 11.5)]);
+        assert_eq!(out, vec![None, None, Some(12.0)]);
+    }
+
+    #[test]
+    fn reset_then_replay_gives_the_same_values() {
+        let xs = [3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0, 6.0, 5.0, 3.0, 5.0];
+        let mut p = PivotHigh::new(2, 2).unwrap();
+        let first = run(&mut p, &xs);
+        p.reset();
+        assert_eq!(run(&mut p, &xs), first);
+    }
+
+    #[test]
+    fn displays_its_counts() {
+        assert_eq!(
+            PivotHigh::new(5, 5).unwrap().to_string(),
+            "PIVOT_HIGH(5, 5)"
+        );
+    }
+}

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The domain crates stay synchronous and IO-free: none of these may appear in their dependency tree.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+forbidden='^(tokio|sqlx|redis|axum|reqwest|hyper|mio) '
+status=0
+for crate in sift-core sift-indicators sift-rules sift-engine; do
+  [ -d "crates/$crate" ] || continue
+  found=$(cargo tree -p "$crate" -e normal --prefix none --format '{p}' | sort -u | grep -E "$forbidden" || true)
+  if [ -n "$found" ]; then
+    echo "$crate must stay pure but depends on: $found" >&2
+    status=1
+  fi
+done
+exit $status
