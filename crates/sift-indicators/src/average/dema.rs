@@ -24,7 +24,12 @@ pub struct Dema {
 impl Dema {
     pub fn new(period: usize) -> Result<Self, Error> {
         let period = check_period("dema", "n", period)?;
-        Ok(Self { period, source: Source::Close, ema1: Ema::new(period)?, ema2: Ema::new(period)? })
+        Ok(Self {
+            period,
+            source: Source::Close,
+            ema1: Ema::new(period)?,
+            ema2: Ema::new(period)?,
+        })
     }
 
     /// Reads `source` instead of close.
@@ -74,7 +79,10 @@ mod tests {
     #[test]
     fn first_value_at_index_two_n_minus_two() {
         let mut dema = Dema::new(3).unwrap();
-        let out: Vec<_> = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0].iter().map(|&x| dema.next(x)).collect();
+        let out: Vec<_> = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+            .iter()
+            .map(|&x| dema.next(x))
+            .collect();
         // e1: 2, 3, 4, 5 (k = 1/2 on a line stays one step behind: 2, 3, 4, 5)
         // e2: seeded (2 + 3 + 4) / 3 = 3 at index 4, then (5 - 3) / 2 + 3 = 4
         // dema: 2 * 4 - 3 = 5, 2 * 5 - 4 = 6

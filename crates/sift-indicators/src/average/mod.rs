@@ -84,6 +84,99 @@ pub(crate) const DEFS: &[Def] = &[
         params: &[N],
         fields: &[],
         source: Some(crate::Source::Close),
-        build: |a| Ok(vwma::boxed_vwma(Vwma::new(a.usize(0))?.with_source(a.source))),
+        build: |a| {
+            Ok(vwma::boxed_vwma(
+                Vwma::new(a.usize(0))?.with_source(a.source),
+            ))
+        },
     },
 ];
+
+#[cfg(test)]
+mod tests {
+    use std::fmt::Debug;
+
+    use proptest::prelude::*;
+    use sift_core::Candle;
+
+    use super::*;
+    use crate::{Indicator, batch};
+
+    /// Relative tolerance for averages of a constant that are not computed exactly (WMA's
+    /// weighted sums, VWMA's ratio).
+    const CONST_TOL: f64 = 1e-12;
+
+    fn candles() -> Vec<Candle> {
+        (0..120)
+            .map(|i| {
+                let close = 100.0 + ((i * 37) % 23) as f64 * 0.25;
+                let volume = ((i * 11) % 7) as f64;
+                Candle::ohlcv(i, close, close + 1.0, close - 1.0, close, volume)
+            })
+            .collect()
+    }
+
+    fn batch_equals_incremental<I>(indicator: I)
+    where
+        I: Indicator + Clone,
+        I::Output: PartialEq + Debug,
+    {
+        let data = candles();
+        let mut fresh = indicator.clone();
+        let mut batched = indicator;
+        let incremental: Vec<_> = data.iter().map(|c| fresh.update(c)).collect();
+        assert_eq!(batch(&mut batched, &data), incremental);
+    }
+
+    #[test]
+    fn batch_equals_incremental_for_every_average() {
+        batch_equals_incremental(Sma::new(5).unwrap());
+        batch_equals_incremental(Ema::new(5).unwrap());
+        batch_equals_incremental(Wma::new(5).unwrap());
+        batch_equals_incremental(Rma::new(5).unwrap());
+        batch_equals_incremental(Dema::new(5).unwrap());
+        batch_equals_incremental(Tema::new(5).unwrap());
+        batch_equals_incremental(Vwma::new(5).unwrap());
+    }
+
+    #[test]
+    fn registry_entries_build_with_their_sources() {
+        for def in DEFS {
+            assert_eq!(def.category, Category::Average);
+            assert_eq!(def.source, Some(crate::Source::Close), "{}", def.name);
+            let spec = crate::Spec::parse(&format!("{}(hlc3, 3)", def.name)).unwrap();
+            let indicator = spec.build().unwrap();
+            assert!(indicator.fields().is_empty(), "{}", def.name);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn the_average_of_a_constant_is_the_constant(
+            value in 1e-8f64..1e6,
+            period in 1usize..30,
+            volume in 0.0f64..1e3,
+        ) {
+            let candle = Candle::ohlcv(0, value, value, value, value, volume);
+            let mut indicators: Vec<Box<dyn crate::DynIndicator>> = DEFS
+                .iter()
+                .map(|def| {
+                    let args = crate::registry::Args {
+                        values: vec![period as f64],
+                        source: crate::Source::Close,
+                    };
+                    (def.build)(&args).unwrap()
+                })
+                .collect();
+            let mut out = [0.0];
+            for _ in 0..(3 * period + 5) {
+                for indicator in &mut indicators {
+                    if indicator.update(&candle, None, &mut out) {
+                        let err = (out[0] - value).abs();
+                        prop_assert!(err <= CONST_TOL * value, "{indicator}: {} vs {value}", out[0]);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -11,8 +11,8 @@ use crate::{Error, Indicator, SeriesIndicator, Source, check_period};
 /// ATR and ADX (TradingView's `ta.rma`). TA-Lib has no standalone twin.
 ///
 /// Seeded with the simple mean of the first `n` values, which is the first output (at the
-/// `n`-th input); afterwards `rma = (x - rma) * (1 / n) + rma`. For `n = 1` the output is the
-/// input.
+/// `n`-th input); afterwards `rma = (x - rma) * (1 / n) + rma` with one fused multiply-add,
+/// exactly [`Ema`]'s step with `k = 1 / n`. For `n = 1` the output is the input.
 #[derive(Debug, Clone)]
 pub struct Rma {
     inner: Ema,
@@ -22,7 +22,10 @@ pub struct Rma {
 impl Rma {
     pub fn new(period: usize) -> Result<Self, Error> {
         let period = check_period("rma", "n", period)?;
-        Ok(Self { inner: Ema::with_k(period, 1.0 / period as f64), source: Source::Close })
+        Ok(Self {
+            inner: Ema::with_k(period, 1.0 / period as f64),
+            source: Source::Close,
+        })
     }
 
     /// Reads `source` instead of close.
@@ -69,9 +72,15 @@ mod tests {
     #[test]
     fn seeds_with_the_mean_then_smooths_by_one_nth() {
         let mut rma = Rma::new(4).unwrap();
-        let out: Vec<_> = [1.0, 2.0, 3.0, 6.0, 8.0, 0.0].iter().map(|&x| rma.next(x)).collect();
+        let out: Vec<_> = [1.0, 2.0, 3.0, 6.0, 8.0, 0.0]
+            .iter()
+            .map(|&x| rma.next(x))
+            .collect();
         // seed (1 + 2 + 3 + 6) / 4 = 3; then 3 + (8 - 3) / 4 = 4.25; 4.25 - 4.25 / 4 = 3.1875
-        assert_eq!(out, vec![None, None, None, Some(3.0), Some(4.25), Some(3.1875)]);
+        assert_eq!(
+            out,
+            vec![None, None, None, Some(3.0), Some(4.25), Some(3.1875)]
+        );
     }
 
     #[test]

@@ -22,7 +22,12 @@ pub struct Sma {
 impl Sma {
     pub fn new(period: usize) -> Result<Self, Error> {
         let period = check_period("sma", "n", period)?;
-        Ok(Self { period, source: Source::Close, window: Ring::new(period), sum: 0.0 })
+        Ok(Self {
+            period,
+            source: Source::Close,
+            window: Ring::new(period),
+            sum: 0.0,
+        })
     }
 
     /// Reads `source` instead of close.
@@ -78,7 +83,10 @@ mod tests {
     #[test]
     fn averages_the_last_n_values() {
         let mut sma = Sma::new(3).unwrap();
-        let out: Vec<_> = [1.0, 2.0, 3.0, 4.0, 5.0].iter().map(|&x| sma.next(x)).collect();
+        let out: Vec<_> = [1.0, 2.0, 3.0, 4.0, 5.0]
+            .iter()
+            .map(|&x| sma.next(x))
+            .collect();
         assert_eq!(out, vec![None, None, Some(2.0), Some(3.0), Some(4.0)]);
     }
 
@@ -90,5 +98,15 @@ mod tests {
     #[test]
     fn displays_like_talib() {
         assert_eq!(Sma::new(20).unwrap().to_string(), "SMA(20)");
+    }
+
+    #[test]
+    fn reset_then_replay_gives_the_same_values() {
+        let xs = [5.0, 3.0, 8.0, 1.0, 9.0, 2.0, 7.0];
+        let mut sma = Sma::new(3).unwrap();
+        let first: Vec<_> = xs.iter().map(|&x| sma.next(x)).collect();
+        sma.reset();
+        let second: Vec<_> = xs.iter().map(|&x| sma.next(x)).collect();
+        assert_eq!(first, second);
     }
 }

@@ -88,7 +88,10 @@ mod tests {
     #[test]
     fn first_value_at_index_three_n_minus_three() {
         let mut tema = Tema::new(2).unwrap();
-        let out: Vec<_> = [1.0, 2.0, 3.0, 4.0, 5.0].iter().map(|&x| tema.next(x)).collect();
+        let out: Vec<_> = [1.0, 2.0, 3.0, 4.0, 5.0]
+            .iter()
+            .map(|&x| tema.next(x))
+            .collect();
         // k = 2/3. e1: 1.5, 2.5, 3.5, 4.5 from index 1 (half a step behind a line).
         // e2: seed (1.5 + 2.5) / 2 = 2 at index 2, then 3, 4.
         // e3: seed (2 + 3) / 2 = 2.5 at index 3, then 3.5.

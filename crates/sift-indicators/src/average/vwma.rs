@@ -245,11 +245,24 @@ mod tests {
 
     #[test]
     fn reset_then_replay_gives_the_same_values() {
-        let bars = [(5.0, 1.0), (3.0, 0.0), (8.0, 2.0), (1.0, 0.0), (9.0, 4.0), (2.0, 1.5)];
+        let bars = [
+            (5.0, 1.0),
+            (3.0, 0.0),
+            (8.0, 2.0),
+            (1.0, 0.0),
+            (9.0, 4.0),
+            (2.0, 1.5),
+        ];
         let mut vwma = Vwma::new(3).unwrap();
-        let first: Vec<_> = bars.iter().map(|&(p, v)| vwma.next_weighted(p, v)).collect();
+        let first: Vec<_> = bars
+            .iter()
+            .map(|&(p, v)| vwma.next_weighted(p, v))
+            .collect();
         vwma.reset();
-        let second: Vec<_> = bars.iter().map(|&(p, v)| vwma.next_weighted(p, v)).collect();
+        let second: Vec<_> = bars
+            .iter()
+            .map(|&(p, v)| vwma.next_weighted(p, v))
+            .collect();
         assert_eq!(first, second);
     }
 }

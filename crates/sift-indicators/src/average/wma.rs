@@ -15,9 +15,9 @@ use crate::{Error, Indicator, SeriesIndicator, Source, check_period};
 /// drops the value that left from `sub`, outputs `sum / divider`, then subtracts `sub` from
 /// `sum`, which lowers every remaining weight by one for the next update.
 ///
-/// Like TA-Lib 0.8, the sums are rebuilt from the window (oldest first, weights counting up from
-/// 1) on every `8 n`-th output, so their rounding residue cannot grow with the length of the
-/// series; this costs O(n) once per `8 n` updates. For `n = 1` the output is the input.
+/// Like TA-Lib 0.8, the sums are rebuilt from the window on every `8 n`-th output (oldest value
+/// first, weights counting up from one), so their rounding residue cannot grow with the length
+/// of the series; this costs O(n) once per `8 n` updates. For `n = 1` the output is the input.
 #[derive(Debug, Clone)]
 pub struct Wma {
     period: usize,
@@ -138,7 +138,10 @@ mod tests {
     #[test]
     fn weights_the_newest_value_most() {
         let mut wma = Wma::new(3).unwrap();
-        let out: Vec<_> = [1.0, 2.0, 3.0, 4.0, 10.0].iter().map(|&x| wma.next(x)).collect();
+        let out: Vec<_> = [1.0, 2.0, 3.0, 4.0, 10.0]
+            .iter()
+            .map(|&x| wma.next(x))
+            .collect();
         // (1*1 + 2*2 + 3*3) / 6, (2 + 6 + 12) / 6, (3 + 8 + 30) / 6
         assert_eq!(out[..2], [None, None]);
         assert!(close(out[2].unwrap(), 14.0 / 6.0));
@@ -148,7 +151,9 @@ mod tests {
 
     #[test]
     fn matches_the_direct_formula_across_reanchors() {
-        let xs: Vec<f64> = (0..200).map(|i| 100.0 + ((i * 37) % 11) as f64 * 0.7).collect();
+        let xs: Vec<f64> = (0..200)
+            .map(|i| 100.0 + ((i * 37) % 11) as f64 * 0.7)
+            .collect();
         let n = 4;
         let mut wma = Wma::new(n).unwrap();
         for (i, &x) in xs.iter().enumerate() {
@@ -157,8 +162,10 @@ mod tests {
                 assert_eq!(got, None);
                 continue;
             }
-            let direct: f64 =
-                (0..n).map(|j| xs[i + 1 - n + j] * (j + 1) as f64).sum::<f64>() / 10.0;
+            let direct: f64 = (0..n)
+                .map(|j| xs[i + 1 - n + j] * (j + 1) as f64)
+                .sum::<f64>()
+                / 10.0;
             assert!(close(got.unwrap(), direct), "bar {i}");
         }
     }
@@ -177,7 +184,9 @@ mod tests {
 
     #[test]
     fn reset_then_replay_gives_the_same_values() {
-        let xs: Vec<f64> = (0..50).map(|i| (i as f64 * 0.3).sin() * 10.0 + 50.0).collect();
+        let xs: Vec<f64> = (0..50)
+            .map(|i| (i as f64 * 0.3).sin() * 10.0 + 50.0)
+            .collect();
         let mut wma = Wma::new(5).unwrap();
         let first: Vec<_> = xs.iter().map(|&x| wma.next(x)).collect();
         wma.reset();

@@ -19,7 +19,11 @@ pub struct AdxOutput {
     pub minus_di: f64,
 }
 
-impl_outputs!(AdxOutput { adx, plus_di, minus_di });
+impl_outputs!(AdxOutput {
+    adx,
+    plus_di,
+    minus_di
+});
 
 /// ADX(n) with its +DI and -DI lines. Matches TA-Lib 0.8 `ADX`, `PLUS_DI` and `MINUS_DI`.
 ///
@@ -47,7 +51,12 @@ const DI_SUM_ZERO: f64 = 1e-14;
 impl Adx {
     pub fn new(period: usize) -> Result<Self, Error> {
         let period = check_min_period("adx", "n", period, 2)?;
-        Ok(Self { period, directional: Directional::new(period), dx_bars: 0, adx: 0.0 })
+        Ok(Self {
+            period,
+            directional: Directional::new(period),
+            dx_bars: 0,
+            adx: 0.0,
+        })
     }
 
     pub fn period(&self) -> usize {
@@ -60,7 +69,9 @@ impl Indicator for Adx {
 
     #[inline]
     fn update(&mut self, candle: &Candle) -> Option<AdxOutput> {
-        let di = self.directional.next(candle.high, candle.low, candle.close)?;
+        let di = self
+            .directional
+            .next(candle.high, candle.low, candle.close)?;
         let mut dx = None;
         if di.has_range {
             let sum = di.minus + di.plus;
@@ -81,7 +92,11 @@ impl Indicator for Adx {
         } else if let Some(ratio) = dx {
             self.adx = ((self.adx * (n - 1.0)) + ratio * 100.0) / n;
         }
-        Some(AdxOutput { adx: self.adx, plus_di: di.plus, minus_di: di.minus })
+        Some(AdxOutput {
+            adx: self.adx,
+            plus_di: di.plus,
+            minus_di: di.minus,
+        })
     }
 
     fn reset(&mut self) {
@@ -110,21 +125,28 @@ mod tests {
     }
 
     fn run(adx: &mut Adx, bars: &[(f64, f64, f64)]) -> Vec<Option<AdxOutput>> {
-        bars.iter().map(|&(h, l, c)| adx.update(&bar(h, l, c))).collect()
+        bars.iter()
+            .map(|&(h, l, c)| adx.update(&bar(h, l, c)))
+            .collect()
     }
 
     #[test]
     fn hand_computed_period_two() {
         let mut adx = Adx::new(2).unwrap();
-        let bars = [(10.0, 8.0, 9.0), (12.0, 9.0, 11.0), (11.0, 7.0, 8.0), (13.0, 8.0, 12.0)];
+        let bars = [
+            (10.0, 8.0, 9.0),
+            (12.0, 9.0, 11.0),
+            (11.0, 7.0, 8.0),
+            (13.0, 8.0, 12.0),
+        ];
         let out = run(&mut adx, &bars);
         assert_eq!(out[..3], [None, None, None]);
-        // Bar 1: +DM 2, TR 3 (seed sums). Bar 2: -DM 2, TR 4.
-        //   +DM = 2 - 1 + 0 = 1, -DM = 0 + 2 = 2, TR = 3 - 1.5 + 4 = 5.5
-        //   +DI = 100/5.5, -DI = 200/5.5, DX = 100 * 1/3.
-        // Bar 3: +DM 2 (up 2 > down -1), TR 6 (12 - 7... |13 - 8| = 5 vs 13 - 8 = 5, |8 - 8|).
-        //   +DM = 1 - 0.5 + 2 = 2.5, -DM = 2 - 1 = 1, TR = 5.5 - 2.75 + 5 = 7.75
-        //   +DI = 250/7.75, -DI = 100/7.75, DX = 100 * 1.5/3.5
+        // Bar 1: up 2, down -1: +DM 2; TR 3. These are the seed sums (n - 1 = 1 bar).
+        // Bar 2: up -1, down 2: -DM 2; TR 4.
+        //   +DM = 2 - 2/2 = 1, -DM = 0 + 2 = 2, TR = 3 - 3/2 + 4 = 5.5, DX = 100 * 1/3.
+        // Bar 3: up 2, down -1: +DM 2; TR 5.
+        //   +DM = 1 - 1/2 + 2 = 2.5, -DM = 2 - 2/2 = 1, TR = 5.5 - 5.5/2 + 5 = 7.75,
+        //   +DI = 250/7.75, -DI = 100/7.75, DX = 100 * 1.5/3.5.
         // ADX = (100/3 + 100 * 1.5/3.5) / 2
         let row = out[3].unwrap();
         assert!((row.plus_di - 250.0 / 7.75).abs() < TOL);
@@ -136,15 +158,34 @@ mod tests {
     fn flat_market_gives_zero_lines_and_no_dx() {
         let mut adx = Adx::new(2).unwrap();
         let out = run(&mut adx, &[(1.0, 1.0, 1.0); 6]);
-        assert_eq!(out[3], Some(AdxOutput { adx: 0.0, plus_di: 0.0, minus_di: 0.0 }));
-        assert_eq!(out[5], Some(AdxOutput { adx: 0.0, plus_di: 0.0, minus_di: 0.0 }));
+        assert_eq!(
+            out[3],
+            Some(AdxOutput {
+                adx: 0.0,
+                plus_di: 0.0,
+                minus_di: 0.0
+            })
+        );
+        assert_eq!(
+            out[5],
+            Some(AdxOutput {
+                adx: 0.0,
+                plus_di: 0.0,
+                minus_di: 0.0
+            })
+        );
     }
 
     #[test]
     fn first_row_at_two_n_minus_one() {
-        let bars: Vec<_> = (0..40).map(|i| ((i % 5) as f64 + 10.0, (i % 3) as f64, 5.0)).collect();
+        let bars: Vec<_> = (0..40)
+            .map(|i| ((i % 5) as f64 + 10.0, (i % 3) as f64, 5.0))
+            .collect();
         let mut adx = Adx::new(14).unwrap();
-        assert_eq!(run(&mut adx, &bars).iter().position(Option::is_some), Some(27));
+        assert_eq!(
+            run(&mut adx, &bars).iter().position(Option::is_some),
+            Some(27)
+        );
         assert_eq!(adx.to_string(), "ADX(14)");
     }
 
@@ -156,8 +197,9 @@ mod tests {
 
     #[test]
     fn reset_then_replay_gives_the_same_values() {
-        let bars: Vec<_> =
-            (0..40).map(|i| ((i % 7) as f64 + 10.0, (i % 5) as f64, (i % 6) as f64 + 2.0)).collect();
+        let bars: Vec<_> = (0..40)
+            .map(|i| ((i % 7) as f64 + 10.0, (i % 5) as f64, (i % 6) as f64 + 2.0))
+            .collect();
         let mut adx = Adx::new(5).unwrap();
         let first = run(&mut adx, &bars);
         adx.reset();

@@ -33,7 +33,12 @@ pub struct Cci {
 impl Cci {
     pub fn new(period: usize) -> Result<Self, Error> {
         let period = check_min_period("cci", "n", period, 2)?;
-        Ok(Self { period, buffer: vec![0.0; period], slot: 0, filled: 0 })
+        Ok(Self {
+            period,
+            buffer: vec![0.0; period],
+            slot: 0,
+            filled: 0,
+        })
     }
 
     pub fn period(&self) -> usize {
@@ -48,7 +53,11 @@ impl Indicator for Cci {
     fn update(&mut self, candle: &Candle) -> Option<f64> {
         let typical = (candle.high + candle.low + candle.close) / 3.0;
         self.buffer[self.slot] = typical;
-        self.slot = if self.slot + 1 == self.period { 0 } else { self.slot + 1 };
+        self.slot = if self.slot + 1 == self.period {
+            0
+        } else {
+            self.slot + 1
+        };
         if self.filled < self.period {
             self.filled += 1;
             if self.filled < self.period {
@@ -75,7 +84,11 @@ impl Indicator for Cci {
             return Some(0.0);
         }
         let scaled = mean_deviation * 0.015;
-        Some(if scaled == 0.0 { 0.0 } else { distance / scaled })
+        Some(if scaled == 0.0 {
+            0.0
+        } else {
+            distance / scaled
+        })
     }
 
     fn reset(&mut self) {
@@ -120,7 +133,9 @@ mod tests {
     fn uses_the_typical_price() {
         let mut cci = Cci::new(2).unwrap();
         cci.update(&Candle::ohlcv(0, 0.0, 3.0, 0.0, 0.0, 1.0)); // tp 1
-        let got = cci.update(&Candle::ohlcv(0, 0.0, 6.0, 0.0, 3.0, 1.0)).unwrap(); // tp 3
+        let got = cci
+            .update(&Candle::ohlcv(0, 0.0, 6.0, 0.0, 3.0, 1.0))
+            .unwrap(); // tp 3
         // mean 2, mean deviation 1: (3 - 2) / 0.015
         assert!((got - 1.0 / 0.015).abs() < 1e-9);
     }

@@ -1,5 +1,7 @@
 //! Wilder's directional movement: the +DI and -DI lines shared by ADX.
 
+use crate::volatility::true_range;
+
 /// The +DI and -DI of one bar.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct DirectionalIndex {
@@ -33,7 +35,14 @@ pub(crate) struct Directional {
 impl Directional {
     /// `period` must be at least 2 (checked by the indicator).
     pub(crate) fn new(period: usize) -> Self {
-        Self { period, prev: None, bars: 0, plus_dm: 0.0, minus_dm: 0.0, tr: 0.0 }
+        Self {
+            period,
+            prev: None,
+            bars: 0,
+            plus_dm: 0.0,
+            minus_dm: 0.0,
+            tr: 0.0,
+        }
     }
 
     #[inline]
@@ -68,26 +77,15 @@ impl Directional {
                 has_range: true,
             })
         } else {
-            Some(DirectionalIndex { plus: 0.0, minus: 0.0, has_range: false })
+            Some(DirectionalIndex {
+                plus: 0.0,
+                minus: 0.0,
+                has_range: false,
+            })
         }
     }
 
     pub(crate) fn reset(&mut self) {
         *self = Self::new(self.period);
     }
-}
-
-/// The widest of `high - low`, `|high - prev_close|` and `|low - prev_close|`.
-#[inline]
-fn true_range(high: f64, low: f64, prev_close: f64) -> f64 {
-    let mut range = high - low;
-    let up = (high - prev_close).abs();
-    if up > range {
-        range = up;
-    }
-    let down = (low - prev_close).abs();
-    if down > range {
-        range = down;
-    }
-    range
 }

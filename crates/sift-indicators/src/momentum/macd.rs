@@ -23,7 +23,8 @@ impl_outputs!(MacdOutput { line, signal, hist });
 /// MACD(fast, slow, signal). Matches TA-Lib `MACD` (default compatibility), including its quirk
 /// in seeding the fast EMA.
 ///
-/// Both EMAs use `k = 2 / (period + 1)` and `ema = (x - ema) * k + ema`. The slow EMA is seeded
+/// Both EMAs use `k = 2 / (period + 1)` and `ema = (x - ema) * k + ema` with a fused
+/// multiply-add, as TA-Lib's FMA build does (see [`Ema`](crate::average::Ema)). The slow EMA is seeded
 /// with the mean of the first `slow` values. TA-Lib makes both EMAs start at the same bar, so the
 /// fast EMA is seeded with the mean of the last `fast` of those same values rather than the
 /// first `fast` values: a plain `EMA(fast)` of the input differs from the fast EMA used here
@@ -56,7 +57,11 @@ impl Macd {
         let fast = check_min_period("macd", "fast", fast, 2)?;
         let slow = check_min_period("macd", "slow", slow, 2)?;
         let signal = check_period("macd", "signal", signal)?;
-        let (fast, slow) = if slow < fast { (slow, fast) } else { (fast, slow) };
+        let (fast, slow) = if slow < fast {
+            (slow, fast)
+        } else {
+            (fast, slow)
+        };
         Ok(Self {
             fast,
             slow,
@@ -100,8 +105,8 @@ impl Macd {
             self.slow_ema /= self.slow as f64;
             self.fast_ema /= self.fast as f64;
         } else {
-            self.fast_ema = (value - self.fast_ema) * self.fast_k + self.fast_ema;
-            self.slow_ema = (value - self.slow_ema) * self.slow_k + self.slow_ema;
+            self.fast_ema = (value - self.fast_ema).mul_add(self.fast_k, self.fast_ema);
+            self.slow_ema = (value - self.slow_ema).mul_add(self.slow_k, self.slow_ema);
         }
         Some(self.fast_ema - self.slow_ema)
     }
@@ -136,9 +141,13 @@ impl SeriesIndicator for Macd {
             }
             self.signal_ema /= self.signal as f64;
         } else {
-            self.signal_ema = (line - self.signal_ema) * self.signal_k + self.signal_ema;
+            self.signal_ema = (line - self.signal_ema).mul_add(self.signal_k, self.signal_ema);
         }
-        Some(MacdOutput { line, signal: self.signal_ema, hist: line - self.signal_ema })
+        Some(MacdOutput {
+            line,
+            signal: self.signal_ema,
+            hist: line - self.signal_ema,
+        })
     }
 }
 
@@ -167,19 +176,35 @@ mod tests {
         let fast = (9.0 - 4.0) * (2.0 / 3.0) + 4.0;
         let line = fast - 6.0;
         let signal = (1.0 + line) / 2.0;
-        assert_eq!(out[3], Some(MacdOutput { line, signal, hist: line - signal }));
+        assert_eq!(
+            out[3],
+            Some(MacdOutput {
+                line,
+                signal,
+                hist: line - signal
+            })
+        );
     }
 
     #[test]
     fn signal_of_one_outputs_from_the_first_line() {
         let mut macd = Macd::new(2, 3, 1).unwrap();
         let out = run(&mut macd, &[1.0, 2.0, 6.0]);
-        assert_eq!(out[2], Some(MacdOutput { line: 1.0, signal: 1.0, hist: 0.0 }));
+        assert_eq!(
+            out[2],
+            Some(MacdOutput {
+                line: 1.0,
+                signal: 1.0,
+                hist: 0.0
+            })
+        );
     }
 
     #[test]
     fn fast_and_slow_are_swapped_like_talib() {
-        let xs: Vec<f64> = (0..60).map(|i| 100.0 + (i as f64 * 0.4).sin() * 5.0).collect();
+        let xs: Vec<f64> = (0..60)
+            .map(|i| 100.0 + (i as f64 * 0.4).sin() * 5.0)
+            .collect();
         let mut a = Macd::new(12, 26, 9).unwrap();
         let mut b = Macd::new(26, 12, 9).unwrap();
         assert_eq!(run(&mut a, &xs), run(&mut b, &xs));

@@ -77,7 +77,11 @@ impl Indicator for Mfi {
         } else {
             typical * candle.volume
         };
-        let (positive, negative) = if change < 0.0 { (0.0, flow) } else { (flow, 0.0) };
+        let (positive, negative) = if change < 0.0 {
+            (0.0, flow)
+        } else {
+            (flow, 0.0)
+        };
         self.flows[self.slot] = (positive, negative);
         self.positive += positive;
         self.negative += negative;
@@ -87,7 +91,11 @@ impl Indicator for Mfi {
             self.positive = 0.0;
             self.negative = 0.0;
         }
-        self.slot = if self.slot + 1 == self.period { 0 } else { self.slot + 1 };
+        self.slot = if self.slot + 1 == self.period {
+            0
+        } else {
+            self.slot + 1
+        };
         if !window_full {
             self.filled += 1;
             if self.filled < self.period {
@@ -102,7 +110,11 @@ impl Indicator for Mfi {
         } else {
             self.positive
         };
-        Some(if total <= 0.0 { 0.0 } else { (clamped / total) * 100.0 })
+        Some(if total <= 0.0 {
+            0.0
+        } else {
+            (clamped / total) * 100.0
+        })
     }
 
     fn reset(&mut self) {
@@ -135,13 +147,18 @@ mod tests {
     }
 
     fn run(mfi: &mut Mfi, bars: &[(f64, f64)]) -> Vec<Option<f64>> {
-        bars.iter().map(|&(tp, v)| mfi.update(&bar(tp, v))).collect()
+        bars.iter()
+            .map(|&(tp, v)| mfi.update(&bar(tp, v)))
+            .collect()
     }
 
     #[test]
     fn weighs_up_and_down_flows() {
         let mut mfi = Mfi::new(2).unwrap();
-        let out = run(&mut mfi, &[(10.0, 1.0), (11.0, 2.0), (10.0, 3.0), (12.0, 1.0)]);
+        let out = run(
+            &mut mfi,
+            &[(10.0, 1.0), (11.0, 2.0), (10.0, 3.0), (12.0, 1.0)],
+        );
         assert_eq!(out[..2], [None, None]);
         // +22, -30: 100 * 22 / 52
         assert!((out[2].unwrap() - 2200.0 / 52.0).abs() < TOL);
@@ -154,7 +171,10 @@ mod tests {
         let mut mfi = Mfi::new(2).unwrap();
         let noisy = 1.0 + 2.0 * f64::EPSILON;
         // The only real move is down; the upticks of two ulps carry no flow.
-        let out = run(&mut mfi, &[(1.5, 1.0), (1.0, 5.0), (noisy, 7.0), (1.0, 1.0)]);
+        let out = run(
+            &mut mfi,
+            &[(1.5, 1.0), (1.0, 5.0), (noisy, 7.0), (1.0, 1.0)],
+        );
         assert_eq!(out[2], Some(0.0));
         // An all-zero window is 0, not 50.
         assert_eq!(out[3], Some(0.0));
@@ -168,8 +188,9 @@ mod tests {
 
     #[test]
     fn reset_then_replay_gives_the_same_values() {
-        let bars: Vec<_> =
-            (0..40).map(|i| (10.0 + ((i * 7) % 5) as f64, ((i * 3) % 4) as f64)).collect();
+        let bars: Vec<_> = (0..40)
+            .map(|i| (10.0 + ((i * 7) % 5) as f64, ((i * 3) % 4) as f64))
+            .collect();
         let mut mfi = Mfi::new(4).unwrap();
         let first = run(&mut mfi, &bars);
         mfi.reset();

@@ -23,9 +23,9 @@ pub use stoch::{Stoch, StochOutput};
 pub use stochrsi::StochRsi;
 pub use willr::Willr;
 
-use crate::{Error, Outputs};
 use crate::dynamic::{boxed, boxed_series};
 use crate::registry::{Category, Def, Param};
+use crate::{Error, Outputs};
 
 /// TA-Lib's `TA_EPSILON`: the relative dead-zone of its scale-aware zero tests.
 pub(crate) const TA_EPSILON: f64 = 1e-14;
@@ -49,7 +49,11 @@ pub(crate) fn check_min_period(
             indicator,
             param,
             value: value as f64,
-            reason: if min == 2 { "must be at least 2" } else { "must be at least 1" },
+            reason: if min == 2 {
+                "must be at least 2"
+            } else {
+                "must be at least 1"
+            },
         });
     }
     Ok(value)
@@ -61,7 +65,11 @@ pub(crate) const DEFS: &[Def] = &[
         name: "rsi",
         category: Category::Momentum,
         summary: "relative strength index (Wilder), 0 to 100",
-        params: &[Param::period("n", 14.0, "number of changes averaged, at least 2")],
+        params: &[Param::period(
+            "n",
+            14.0,
+            "number of changes averaged, at least 2",
+        )],
         fields: &[],
         source: Some(crate::Source::Close),
         build: |a| Ok(boxed_series(Rsi::new(a.usize(0))?.with_source(a.source))),
@@ -167,3 +175,83 @@ pub(crate) const DEFS: &[Def] = &[
         build: |a| Ok(boxed(Adx::new(a.usize(0))?)),
     },
 ];
+
+#[cfg(test)]
+mod tests {
+    use std::fmt::Debug;
+
+    use sift_core::Candle;
+
+    use super::*;
+    use crate::{Indicator, batch};
+
+    fn candles() -> Vec<Candle> {
+        (0..150)
+            .map(|i| {
+                let close = 100.0 + ((i * 37) % 23) as f64 * 0.25;
+                let high = close + ((i * 7) % 5) as f64 * 0.1;
+                let low = close - ((i * 3) % 4) as f64 * 0.1;
+                Candle::ohlcv(i, close, high, low, close, ((i * 11) % 7) as f64)
+            })
+            .collect()
+    }
+
+    fn batch_equals_incremental<I>(indicator: I)
+    where
+        I: Indicator + Clone,
+        I::Output: PartialEq + Debug,
+    {
+        let data = candles();
+        let mut fresh = indicator.clone();
+        let mut batched = indicator;
+        let incremental: Vec<_> = data.iter().map(|c| fresh.update(c)).collect();
+        assert!(incremental.iter().any(Option::is_some));
+        assert_eq!(batch(&mut batched, &data), incremental);
+    }
+
+    #[test]
+    fn batch_equals_incremental_for_every_momentum_indicator() {
+        batch_equals_incremental(Rsi::new(14).unwrap());
+        batch_equals_incremental(Macd::new(12, 26, 9).unwrap());
+        batch_equals_incremental(Stoch::new(14, 3, 3).unwrap());
+        batch_equals_incremental(StochRsi::new(14, 14, 3, 3).unwrap());
+        batch_equals_incremental(Cci::new(20).unwrap());
+        batch_equals_incremental(Mfi::new(14).unwrap());
+        batch_equals_incremental(Willr::new(14).unwrap());
+        batch_equals_incremental(Roc::new(10).unwrap());
+        batch_equals_incremental(Mom::new(10).unwrap());
+        batch_equals_incremental(Adx::new(14).unwrap());
+    }
+
+    #[test]
+    fn registry_specs_use_the_catalogue_names() {
+        let specs = [
+            ("rsi(14)", 0),
+            ("macd(fast=12, slow=26, signal=9)", 3),
+            ("stoch(k=14, smooth_k=3, d=3)", 2),
+            ("stochrsi(rsi=14, stoch=14, k=3, d=3)", 2),
+            ("cci(n=20)", 0),
+            ("mfi(n=14)", 0),
+            ("willr(n=14)", 0),
+            ("roc(hlc3, 10)", 0),
+            ("mom(volume, 10)", 0),
+            ("adx(n=14)", 3),
+        ];
+        for (text, fields) in specs {
+            let spec = crate::Spec::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(spec.build().unwrap().fields().len(), fields, "{text}");
+        }
+        for candle_only in ["stoch", "cci", "mfi", "willr", "adx"] {
+            assert!(crate::Spec::parse(&format!("{candle_only}(hlc3)")).is_err());
+        }
+    }
+
+    #[test]
+    fn periods_below_the_minimum_are_rejected_with_the_parameter_name() {
+        let err = check_min_period("rsi", "n", 1, 2).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "rsi: parameter n = 1 is invalid: must be at least 2"
+        );
+    }
+}

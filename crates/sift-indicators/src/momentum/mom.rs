@@ -19,7 +19,11 @@ pub struct Mom {
 impl Mom {
     pub fn new(period: usize) -> Result<Self, Error> {
         let period = check_period("mom", "n", period)?;
-        Ok(Self { period, source: Source::Close, window: Ring::new(period) })
+        Ok(Self {
+            period,
+            source: Source::Close,
+            window: Ring::new(period),
+        })
     }
 
     /// Reads `source` instead of close.
@@ -71,7 +75,10 @@ mod tests {
     #[test]
     fn change_over_n_bars() {
         let mut mom = Mom::new(2).unwrap();
-        assert_eq!(run(&mut mom, &[4.0, 8.0, 5.0, 6.0]), vec![None, None, Some(1.0), Some(-2.0)]);
+        assert_eq!(
+            run(&mut mom, &[4.0, 8.0, 5.0, 6.0]),
+            vec![None, None, Some(1.0), Some(-2.0)]
+        );
     }
 
     #[test]
@@ -83,8 +90,10 @@ mod tests {
     fn reset_then_replay_and_candles_agree_with_series() {
         let xs = [5.0, 3.0, 8.0, 1.0, 9.0, 2.0];
         let mut mom = Mom::new(3).unwrap().with_source(Source::Volume);
-        let first: Vec<_> =
-            xs.iter().map(|&x| mom.update(&Candle::ohlcv(0, 1.0, 1.0, 1.0, 1.0, x))).collect();
+        let first: Vec<_> = xs
+            .iter()
+            .map(|&x| mom.update(&Candle::ohlcv(0, 1.0, 1.0, 1.0, 1.0, x)))
+            .collect();
         mom.reset();
         assert_eq!(first, run(&mut mom, &xs));
         assert_eq!(mom.to_string(), "MOM(3)");

@@ -21,7 +21,11 @@ pub struct Roc {
 impl Roc {
     pub fn new(period: usize) -> Result<Self, Error> {
         let period = check_period("roc", "n", period)?;
-        Ok(Self { period, source: Source::Close, window: Ring::new(period) })
+        Ok(Self {
+            period,
+            source: Source::Close,
+            window: Ring::new(period),
+        })
     }
 
     /// Reads `source` instead of close.
@@ -52,7 +56,11 @@ impl SeriesIndicator for Roc {
     #[inline]
     fn next(&mut self, value: f64) -> Option<f64> {
         let then = self.window.push(value)?;
-        Some(if then != 0.0 { ((value / then) - 1.0) * 100.0 } else { 0.0 })
+        Some(if then != 0.0 {
+            ((value / then) - 1.0) * 100.0
+        } else {
+            0.0
+        })
     }
 }
 
@@ -73,13 +81,19 @@ mod tests {
     #[test]
     fn percent_change_over_n_bars() {
         let mut roc = Roc::new(2).unwrap();
-        assert_eq!(run(&mut roc, &[4.0, 8.0, 5.0, 6.0]), vec![None, None, Some(25.0), Some(-25.0)]);
+        assert_eq!(
+            run(&mut roc, &[4.0, 8.0, 5.0, 6.0]),
+            vec![None, None, Some(25.0), Some(-25.0)]
+        );
     }
 
     #[test]
     fn zero_base_gives_zero_like_talib() {
         let mut roc = Roc::new(1).unwrap();
-        assert_eq!(run(&mut roc, &[0.0, 3.0, 6.0]), vec![None, Some(0.0), Some(100.0)]);
+        assert_eq!(
+            run(&mut roc, &[0.0, 3.0, 6.0]),
+            vec![None, Some(0.0), Some(100.0)]
+        );
     }
 
     #[test]

@@ -93,7 +93,11 @@ impl SeriesIndicator for Rsi {
         self.loss *= self.inv_period;
         self.gain *= self.inv_period;
         let total = self.gain + self.loss;
-        Some(if total > 0.0 { (self.gain / total) * 100.0 } else { 0.0 })
+        Some(if total > 0.0 {
+            (self.gain / total) * 100.0
+        } else {
+            0.0
+        })
     }
 }
 
@@ -130,8 +134,14 @@ mod tests {
 
     #[test]
     fn only_gains_give_100_and_only_losses_give_0() {
-        assert_eq!(run(3, &[1.0, 2.0, 3.0, 4.0, 5.0])[3..], [Some(100.0), Some(100.0)]);
-        assert_eq!(run(3, &[5.0, 4.0, 3.0, 2.0, 1.0])[3..], [Some(0.0), Some(0.0)]);
+        assert_eq!(
+            run(3, &[1.0, 2.0, 3.0, 4.0, 5.0])[3..],
+            [Some(100.0), Some(100.0)]
+        );
+        assert_eq!(
+            run(3, &[5.0, 4.0, 3.0, 2.0, 1.0])[3..],
+            [Some(0.0), Some(0.0)]
+        );
     }
 
     #[test]
@@ -162,8 +172,10 @@ mod tests {
     fn reset_then_replay_and_candles_agree_with_series() {
         let xs = [5.0, 3.0, 8.0, 1.0, 9.0, 2.0, 7.0, 4.0];
         let mut rsi = Rsi::new(3).unwrap().with_source(Source::Open);
-        let first: Vec<_> =
-            xs.iter().map(|&x| rsi.update(&Candle::ohlcv(0, x, x + 1.0, x - 1.0, 0.0, 1.0))).collect();
+        let first: Vec<_> = xs
+            .iter()
+            .map(|&x| rsi.update(&Candle::ohlcv(0, x, x + 1.0, x - 1.0, 0.0, 1.0)))
+            .collect();
         rsi.reset();
         let second: Vec<_> = xs.iter().map(|&x| rsi.next(x)).collect();
         assert_eq!(first, second);

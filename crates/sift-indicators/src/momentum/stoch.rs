@@ -40,7 +40,10 @@ pub struct Stoch {
 impl Stoch {
     pub fn new(k: usize, smooth_k: usize, d: usize) -> Result<Self, Error> {
         let core = StochCore::new("stoch", ("k", k), ("smooth_k", smooth_k), ("d", d))?;
-        Ok(Self { periods: (k, smooth_k, d), core })
+        Ok(Self {
+            periods: (k, smooth_k, d),
+            core,
+        })
     }
 
     /// `(k, smooth_k, d)`.
@@ -134,22 +137,39 @@ mod tests {
     }
 
     fn run(stoch: &mut Stoch, bars: &[(f64, f64, f64)]) -> Vec<Option<StochOutput>> {
-        bars.iter().map(|&(h, l, c)| stoch.update(&bar(h, l, c))).collect()
+        bars.iter()
+            .map(|&(h, l, c)| stoch.update(&bar(h, l, c)))
+            .collect()
     }
 
     #[test]
     fn raw_k_is_the_close_within_the_range() {
         let mut stoch = Stoch::new(2, 1, 1).unwrap();
-        let out = run(&mut stoch, &[(10.0, 0.0, 5.0), (12.0, 2.0, 3.0), (8.0, 4.0, 8.0)]);
+        let out = run(
+            &mut stoch,
+            &[(10.0, 0.0, 5.0), (12.0, 2.0, 3.0), (8.0, 4.0, 8.0)],
+        );
         // window [0, 12]: (3 - 0) / 12 * 100 = 25; window [2, 12]: (8 - 2) / 10 * 100 = 60
-        assert_eq!(out, vec![None, Some(StochOutput { k: 25.0, d: 25.0 }), Some(StochOutput { k: 60.0, d: 60.0 })]);
+        assert_eq!(
+            out,
+            vec![
+                None,
+                Some(StochOutput { k: 25.0, d: 25.0 }),
+                Some(StochOutput { k: 60.0, d: 60.0 })
+            ]
+        );
     }
 
     #[test]
     fn smooths_k_then_d_with_smas() {
         let mut stoch = Stoch::new(1, 2, 2).unwrap();
         // k = 1: raw %K of each bar alone: 50, 100, 0, 25
-        let bars = [(2.0, 0.0, 1.0), (2.0, 0.0, 2.0), (2.0, 0.0, 0.0), (4.0, 0.0, 1.0)];
+        let bars = [
+            (2.0, 0.0, 1.0),
+            (2.0, 0.0, 2.0),
+            (2.0, 0.0, 0.0),
+            (4.0, 0.0, 1.0),
+        ];
         let out = run(&mut stoch, &bars);
         // slow k: 75, 50, 12.5; d: 62.5, 31.25
         assert_eq!(out[..2], [None, None]);
@@ -179,9 +199,14 @@ mod tests {
 
     #[test]
     fn first_row_at_the_sum_of_the_lookbacks() {
-        let bars: Vec<_> = (0..30).map(|i| (i as f64 + 2.0, i as f64, i as f64 + 1.0)).collect();
+        let bars: Vec<_> = (0..30)
+            .map(|i| (i as f64 + 2.0, i as f64, i as f64 + 1.0))
+            .collect();
         let mut stoch = Stoch::new(14, 3, 3).unwrap();
-        assert_eq!(run(&mut stoch, &bars).iter().position(Option::is_some), Some(17));
+        assert_eq!(
+            run(&mut stoch, &bars).iter().position(Option::is_some),
+            Some(17)
+        );
         assert_eq!(stoch.to_string(), "STOCH(14, 3, 3)");
     }
 
@@ -194,8 +219,9 @@ mod tests {
 
     #[test]
     fn reset_then_replay_gives_the_same_values() {
-        let bars: Vec<_> =
-            (0..40).map(|i| ((i % 7) as f64 + 10.0, (i % 5) as f64, (i % 6) as f64 + 2.0)).collect();
+        let bars: Vec<_> = (0..40)
+            .map(|i| ((i % 7) as f64 + 10.0, (i % 5) as f64, (i % 6) as f64 + 2.0))
+            .collect();
         let mut stoch = Stoch::new(5, 2, 3).unwrap();
         let first = run(&mut stoch, &bars);
         stoch.reset();

@@ -53,13 +53,8 @@ impl Indicator for Willr {
             return Some(0.0);
         }
         let value = ((highest - candle.close) / range) * -100.0;
-        Some(if value > 0.0 {
-            0.0
-        } else if -100.0 > value {
-            -100.0
-        } else {
-            value
-        })
+        // TA-Lib clamps into [-100, 0] (only reachable with a close outside the range).
+        Some(value.clamp(-100.0, 0.0))
     }
 
     fn reset(&mut self) {
@@ -85,13 +80,18 @@ mod tests {
     }
 
     fn run(willr: &mut Willr, bars: &[(f64, f64, f64)]) -> Vec<Option<f64>> {
-        bars.iter().map(|&(h, l, c)| willr.update(&bar(h, l, c))).collect()
+        bars.iter()
+            .map(|&(h, l, c)| willr.update(&bar(h, l, c)))
+            .collect()
     }
 
     #[test]
     fn places_the_close_in_the_range() {
         let mut willr = Willr::new(2).unwrap();
-        let out = run(&mut willr, &[(10.0, 0.0, 5.0), (12.0, 2.0, 3.0), (8.0, 4.0, 12.0)]);
+        let out = run(
+            &mut willr,
+            &[(10.0, 0.0, 5.0), (12.0, 2.0, 3.0), (8.0, 4.0, 12.0)],
+        );
         // [0, 12], close 3: (12 - 3) / 12 * -100 = -75; [2, 12], close 12: -0
         assert_eq!(out, vec![None, Some(-75.0), Some(0.0)]);
     }
@@ -99,15 +99,24 @@ mod tests {
     #[test]
     fn flat_window_gives_zero_like_talib() {
         let mut willr = Willr::new(2).unwrap();
-        assert_eq!(run(&mut willr, &[(5e-9, 5e-9, 5e-9); 3])[1..], [Some(0.0), Some(0.0)]);
+        assert_eq!(
+            run(&mut willr, &[(5e-9, 5e-9, 5e-9); 3])[1..],
+            [Some(0.0), Some(0.0)]
+        );
     }
 
     #[test]
     fn close_outside_the_range_is_clamped() {
         let mut willr = Willr::new(2).unwrap();
-        assert_eq!(run(&mut willr, &[(2.0, 1.0, 1.5), (2.0, 1.0, 0.0)])[1], Some(-100.0));
+        assert_eq!(
+            run(&mut willr, &[(2.0, 1.0, 1.5), (2.0, 1.0, 0.0)])[1],
+            Some(-100.0)
+        );
         let mut willr = Willr::new(2).unwrap();
-        assert_eq!(run(&mut willr, &[(2.0, 1.0, 1.5), (2.0, 1.0, 3.0)])[1], Some(0.0));
+        assert_eq!(
+            run(&mut willr, &[(2.0, 1.0, 1.5), (2.0, 1.0, 3.0)])[1],
+            Some(0.0)
+        );
     }
 
     #[test]
@@ -118,8 +127,9 @@ mod tests {
 
     #[test]
     fn reset_then_replay_gives_the_same_values() {
-        let bars: Vec<_> =
-            (0..40).map(|i| ((i % 7) as f64 + 10.0, (i % 5) as f64, (i % 6) as f64 + 2.0)).collect();
+        let bars: Vec<_> = (0..40)
+            .map(|i| ((i % 7) as f64 + 10.0, (i % 5) as f64, (i % 6) as f64 + 2.0))
+            .collect();
         let mut willr = Willr::new(5).unwrap();
         let first = run(&mut willr, &bars);
         willr.reset();

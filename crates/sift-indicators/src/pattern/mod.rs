@@ -75,3 +75,36 @@ pub(crate) const DEFS: &[Def] = &[
         |_| Ok(boxed(ThreeBlackCrows::new())),
     ),
 ];
+
+#[cfg(test)]
+mod tests {
+    use sift_core::Candle;
+
+    use crate::{Error, Spec};
+
+    #[test]
+    fn patterns_build_by_name_and_write_booleans() {
+        let doji = Candle::ohlcv(0, 10.0, 11.0, 9.0, 10.0, 1.0);
+        let mut out = [f64::NAN];
+        let mut built = Spec::parse("doji()").unwrap().build().unwrap();
+        assert!(built.update(&doji, None, &mut out));
+        assert_eq!(out[0], 1.0);
+        let mut built = Spec::parse("three_black_crows").unwrap().build().unwrap();
+        assert!(!built.update(&doji, None, &mut out));
+        assert!(!built.update(&doji, None, &mut out));
+        assert!(built.update(&doji, None, &mut out));
+        assert_eq!(out[0], 0.0);
+    }
+
+    #[test]
+    fn patterns_take_no_arguments() {
+        assert!(matches!(
+            Spec::parse("hammer(3)"),
+            Err(Error::TooManyArguments { .. })
+        ));
+        assert!(matches!(
+            Spec::parse("doji(close)"),
+            Err(Error::NoSource { .. })
+        ));
+    }
+}

@@ -10,8 +10,9 @@ use crate::{Error, Indicator, SeriesIndicator, Source, check_period};
 /// HIGHEST(n): the largest of the last `n` values, the current one included. Reads the candle
 /// high unless configured otherwise (`highest(close, 20)`).
 ///
-/// Same values and first index as TA-Lib `MAX`: the first value at the `n`-th input. A
-/// monotonic deque makes each update amortized O(1). Inputs must not be NaN.
+/// Same values and first index as TA-Lib `MAX`: the first value at the `n`-th input (TA-Lib
+/// rejects `n = 1`, which here is the input itself). A monotonic deque makes each update
+/// amortized O(1). Inputs must not be NaN.
 #[derive(Debug, Clone)]
 pub struct Highest {
     source: Source,

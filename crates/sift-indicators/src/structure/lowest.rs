@@ -10,8 +10,9 @@ use crate::{Error, Indicator, SeriesIndicator, Source, check_period};
 /// LOWEST(n): the smallest of the last `n` values, the current one included. Reads the candle
 /// low unless configured otherwise (`lowest(close, 20)`).
 ///
-/// Same values and first index as TA-Lib `MIN`: the first value at the `n`-th input. A
-/// monotonic deque makes each update amortized O(1). Inputs must not be NaN.
+/// Same values and first index as TA-Lib `MIN`: the first value at the `n`-th input (TA-Lib
+/// rejects `n = 1`, which here is the input itself). A monotonic deque makes each update
+/// amortized O(1). Inputs must not be NaN.
 #[derive(Debug, Clone)]
 pub struct Lowest {
     source: Source,
@@ -73,7 +74,10 @@ impl fmt::Display for Lowest {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+    use crate::structure::Highest;
 
     #[test]
     fn takes_the_minimum_of_the_last_n_values() {
@@ -138,5 +142,28 @@ mod tests {
     #[test]
     fn displays_its_period() {
         assert_eq!(Lowest::new(20).unwrap().to_string(), "LOWEST(20)");
+    }
+
+    proptest! {
+        #[test]
+        fn lowest_and_highest_bound_the_window(
+            xs in prop::collection::vec(-1e6..1e6f64, 0..100),
+            n in 1usize..12,
+        ) {
+            let mut lo = Lowest::new(n).unwrap();
+            let mut hi = Highest::new(n).unwrap();
+            for (i, &x) in xs.iter().enumerate() {
+                let (l, h) = (lo.next(x), hi.next(x));
+                if i + 1 < n {
+                    prop_assert_eq!((l, h), (None, None));
+                    continue;
+                }
+                let window = &xs[i + 1 - n..=i];
+                let min = window.iter().copied().fold(f64::INFINITY, f64::min);
+                let max = window.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                prop_assert_eq!((l, h), (Some(min), Some(max)));
+                prop_assert!(min <= max);
+            }
+        }
     }
 }

@@ -37,6 +37,7 @@ pub struct PivotLow {
 }
 
 impl PivotLow {
+    /// Every pair of counts is valid; the `Result` keeps the shape of every constructor.
     pub fn new(left: usize, right: usize) -> Result<Self, Error> {
         Ok(Self {
             left,
@@ -120,6 +121,8 @@ impl fmt::Display for PivotLow {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     fn run(p: &mut PivotLow, xs: &[f64]) -> Vec<Option<f64>> {
@@ -207,5 +210,42 @@ mod tests {
     #[test]
     fn displays_its_counts() {
         assert_eq!(PivotLow::new(5, 5).unwrap().to_string(), "PIVOT_LOW(5, 5)");
+    }
+
+    /// The definition on the whole history: the value of the latest pivot confirmed by bar `t`.
+    fn naive(xs: &[f64], left: usize, right: usize) -> Vec<Option<f64>> {
+        let mut last = None;
+        (0..xs.len())
+            .map(|t| {
+                if t >= left + right {
+                    let p = t - right;
+                    let before = xs[p - left..p].iter().all(|&x| xs[p] <= x);
+                    let after = xs[p + 1..=t].iter().all(|&x| xs[p] < x);
+                    if before && after {
+                        last = Some(xs[p]);
+                    }
+                }
+                last
+            })
+            .collect()
+    }
+
+    proptest! {
+        #[test]
+        fn matches_the_definition_and_outputs_seen_values(
+            xs in prop::collection::vec(0u8..8, 0..120),
+            left in 0usize..6,
+            right in 0usize..6,
+        ) {
+            let xs: Vec<f64> = xs.into_iter().map(f64::from).collect();
+            let mut p = PivotLow::new(left, right).unwrap();
+            let out = run(&mut p, &xs);
+            for (t, value) in out.iter().enumerate() {
+                if let Some(v) = value {
+                    prop_assert!(xs[..=t].contains(v));
+                }
+            }
+            prop_assert_eq!(out, naive(&xs, left, right));
+        }
     }
 }

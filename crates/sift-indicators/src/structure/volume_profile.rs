@@ -10,9 +10,9 @@ use crate::{Error, Indicator, check_period, impl_outputs};
 /// One row of [`VolumeProfile`], as the registry writes it.
 ///
 /// `hvn_above`, `hvn_below` and `nearest_hvn_distance_pct` are **NaN** when there is no such
-/// node (no node at or above / at or below the close, or no node at all), so any comparison
-/// with them is false. The typed API ([`VolumeProfile::nearest_above`] and friends) returns
-/// `Option` instead.
+/// node (none at or above / at or below the close, none at all, or for the distance a close
+/// that is not positive), so any comparison with them is false. The typed API
+/// ([`VolumeProfile::nearest_above`] and friends) returns `Option` instead.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct VolumeProfileOutput {
     /// Centre price of the bin with the most volume (the lowest such bin on a tie).

@@ -9,6 +9,7 @@ mod stddev;
 mod variance;
 
 pub use atr::Atr;
+pub(crate) use atr::true_range;
 pub use bb::{Bb, BbOutput};
 pub use donchian::{Donchian, DonchianOutput};
 pub use keltner::{Keltner, KeltnerOutput};
