@@ -30,7 +30,9 @@ pub enum Error {
     },
     #[error("{indicator} does not take a source series")]
     NoSource { indicator: &'static str },
-    #[error("unknown source series {0:?}; available: open high low close volume quote_volume trades taker_buy_volume taker_buy_quote_volume hl2 hlc3 ohlc4")]
+    #[error(
+        "unknown source series {0:?}; available: open high low close volume quote_volume trades taker_buy_volume taker_buy_quote_volume hl2 hlc3 ohlc4"
+    )]
     UnknownSource(String),
     #[error("cannot parse indicator {spec:?} at column {column}: {message}")]
     Syntax {

@@ -73,6 +73,9 @@ macro_rules! impl_outputs {
 }
 
 /// Runs an indicator over a slice of candles, one output per candle.
-pub fn batch<I: Indicator + ?Sized>(indicator: &mut I, candles: &[Candle]) -> Vec<Option<I::Output>> {
+pub fn batch<I: Indicator + ?Sized>(
+    indicator: &mut I,
+    candles: &[Candle],
+) -> Vec<Option<I::Output>> {
     candles.iter().map(|c| indicator.update(c)).collect()
 }

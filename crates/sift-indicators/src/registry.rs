@@ -58,22 +58,42 @@ pub struct Param {
 impl Param {
     /// A period in bars with a default.
     pub const fn period(name: &'static str, default: f64, doc: &'static str) -> Self {
-        Self { name, kind: ParamKind::Period, default: Some(default), doc }
+        Self {
+            name,
+            kind: ParamKind::Period,
+            default: Some(default),
+            doc,
+        }
     }
 
     /// A required period in bars.
     pub const fn required_period(name: &'static str, doc: &'static str) -> Self {
-        Self { name, kind: ParamKind::Period, default: None, doc }
+        Self {
+            name,
+            kind: ParamKind::Period,
+            default: None,
+            doc,
+        }
     }
 
     /// A whole number (may be zero) with a default.
     pub const fn count(name: &'static str, default: f64, doc: &'static str) -> Self {
-        Self { name, kind: ParamKind::Count, default: Some(default), doc }
+        Self {
+            name,
+            kind: ParamKind::Count,
+            default: Some(default),
+            doc,
+        }
     }
 
     /// A real number with a default.
     pub const fn real(name: &'static str, default: f64, doc: &'static str) -> Self {
-        Self { name, kind: ParamKind::Real, default: Some(default), doc }
+        Self {
+            name,
+            kind: ParamKind::Real,
+            default: Some(default),
+            doc,
+        }
     }
 }
 
@@ -119,7 +139,9 @@ pub struct Def {
 
 impl fmt::Debug for Def {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Def").field("name", &self.name).finish_non_exhaustive()
+        f.debug_struct("Def")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
     }
 }
 
@@ -179,8 +201,15 @@ mod tests {
     #[test]
     fn declared_fields_match_built_indicators() {
         for def in all() {
-            let values = def.params.iter().map(|p| p.default.unwrap_or(5.0)).collect();
-            let args = Args { values, source: def.source.unwrap_or(Source::Close) };
+            let values = def
+                .params
+                .iter()
+                .map(|p| p.default.unwrap_or(5.0))
+                .collect();
+            let args = Args {
+                values,
+                source: def.source.unwrap_or(Source::Close),
+            };
             let ind = (def.build)(&args).unwrap_or_else(|e| panic!("{}: {e}", def.name));
             assert_eq!(ind.fields(), def.fields, "{}", def.name);
         }

@@ -61,13 +61,15 @@ impl Spec {
             }
             if let Some((key, value)) = item.split_once('=') {
                 let key = key.trim();
-                let slot = def.params.iter().position(|p| p.name == key).ok_or_else(|| {
-                    Error::UnknownParameter {
+                let slot = def
+                    .params
+                    .iter()
+                    .position(|p| p.name == key)
+                    .ok_or_else(|| Error::UnknownParameter {
                         indicator: def.name,
                         param: key.to_owned(),
                         expected: param_list(def),
-                    }
-                })?;
+                    })?;
                 values[slot] = Some(parse_number(text, value.trim())?);
                 named_seen = true;
                 continue;
@@ -77,7 +79,9 @@ impl Spec {
             }
             if index == 0 && item.starts_with(|c: char| c.is_ascii_alphabetic()) {
                 if def.source.is_none() {
-                    return Err(Error::NoSource { indicator: def.name });
+                    return Err(Error::NoSource {
+                        indicator: def.name,
+                    });
                 }
                 source = item.parse()?;
                 continue;
@@ -117,7 +121,13 @@ impl Spec {
             }
             resolved.push(value);
         }
-        Ok(Spec { def, args: Args { values: resolved, source } })
+        Ok(Spec {
+            def,
+            args: Args {
+                values: resolved,
+                source,
+            },
+        })
     }
 
     /// Builds a fresh indicator.
@@ -127,15 +137,22 @@ impl Spec {
 }
 
 fn split_args(inner: &str) -> Vec<&str> {
-    if inner.trim().is_empty() { Vec::new() } else { inner.split(',').collect() }
+    if inner.trim().is_empty() {
+        Vec::new()
+    } else {
+        inner.split(',').collect()
+    }
 }
 
 fn parse_number(spec: &str, text: &str) -> Result<f64, Error> {
-    text.parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| Error::Syntax {
-        spec: spec.to_owned(),
-        column: spec.find(text).map_or(1, |i| i + 1),
-        message: format!("expected a number, found {text:?}"),
-    })
+    text.parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| Error::Syntax {
+            spec: spec.to_owned(),
+            column: spec.find(text).map_or(1, |i| i + 1),
+            message: format!("expected a number, found {text:?}"),
+        })
 }
 
 fn param_list(def: &Def) -> String {

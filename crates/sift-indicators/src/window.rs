@@ -13,7 +13,11 @@ impl Ring {
     /// If `capacity` is zero (constructors validate periods before building windows).
     pub fn new(capacity: usize) -> Self {
         assert!(capacity > 0, "ring capacity must be positive");
-        Self { buf: vec![0.0; capacity], head: 0, len: 0 }
+        Self {
+            buf: vec![0.0; capacity],
+            head: 0,
+            len: 0,
+        }
     }
 
     pub fn capacity(&self) -> usize {
