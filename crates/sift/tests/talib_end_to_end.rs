@@ -20,7 +20,8 @@ fn golden(path: &str) -> PathBuf {
 
 /// The golden candles as a Binance archive: timestamps in microseconds, zipped.
 fn binance_zip(market: &str, dir: &Path) -> PathBuf {
-    let text = std::fs::read_to_string(golden(&format!("candles/{market}.csv"))).unwrap();
+    let text = std::fs::read_to_string(golden(&format!("candles/{market}.csv")))
+        .expect("golden candles exist");
     let mut micros = String::new();
     for line in text.lines() {
         let mut fields: Vec<String> = line.split(',').map(str::to_owned).collect();
@@ -31,14 +32,12 @@ fn binance_zip(market: &str, dir: &Path) -> PathBuf {
         micros.push('\n');
     }
     let path = dir.join("BTCUSDT-1h-2025-01.zip");
-    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
-    zip.start_file(
-        "BTCUSDT-1h-2025-01.csv",
-        zip::write::SimpleFileOptions::default(),
-    )
-    .unwrap();
-    zip.write_all(micros.as_bytes()).unwrap();
-    zip.finish().unwrap();
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).expect("create zip"));
+    let options = zip::write::SimpleFileOptions::default();
+    zip.start_file("BTCUSDT-1h-2025-01.csv", options)
+        .expect("start zip entry");
+    zip.write_all(micros.as_bytes()).expect("write zip entry");
+    zip.finish().expect("finish zip");
     path
 }
 
@@ -46,13 +45,13 @@ fn read_csv(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let header = reader
         .headers()
-        .unwrap()
+        .expect("csv header")
         .iter()
         .map(str::to_owned)
         .collect();
     let rows = reader
         .records()
-        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .map(|r| r.expect("csv row").iter().map(str::to_owned).collect())
         .collect();
     (header, rows)
 }
