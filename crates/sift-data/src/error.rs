@@ -7,31 +7,27 @@ use crate::timestamp::display as time;
 /// Why a candle file could not be read.
 ///
 /// Every variant names the file (`path`: the path or name the caller gave); variants about one
-/// row also carry its 1-based `line`. Messages read `path:line: problem`, e.g.
+/// row also carry its 1-based `line`. Each message is complete on its own (underlying IO,
+/// CSV and zip errors are part of the text, not a separate `source`), so `{err:#}` does not
+/// repeat them. Messages read `path:line: problem`, e.g.
 /// `BTCUSDT-1m-2025-01.csv:17: high 1.2 is below low 1.5`. Times are shown in RFC 3339.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The file could not be opened or read.
-    #[error("{path}: {source}")]
-    Io {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("{path}: {error}")]
+    Io { path: String, error: std::io::Error },
     /// Reading failed part-way (for example a corrupt zip entry) after the row before `line`.
-    #[error("{path}:{line}: {source}")]
+    #[error("{path}:{line}: {error}")]
     Read {
         path: String,
         line: u64,
-        #[source]
-        source: csv::Error,
+        error: csv::Error,
     },
     /// The `.zip` file is not a readable zip archive.
-    #[error("{path}: not a readable zip archive: {source}")]
+    #[error("{path}: not a readable zip archive: {error}")]
     Zip {
         path: String,
-        #[source]
-        source: zip::result::ZipError,
+        error: zip::result::ZipError,
     },
     /// The zip archive holds no `.csv` entry.
     #[error("{path}: zip archive holds no .csv file")]
@@ -94,20 +90,18 @@ pub enum Error {
         expected: &'static str,
     },
     /// The symbol field is not a valid symbol.
-    #[error("{path}:{line}: {source}")]
+    #[error("{path}:{line}: {error}")]
     Symbol {
         path: String,
         line: u64,
-        #[source]
-        source: sift_core::Error,
+        error: sift_core::Error,
     },
     /// The interval field is not a Binance interval.
-    #[error("{path}:{line}: {source}")]
+    #[error("{path}:{line}: {error}")]
     Interval {
         path: String,
         line: u64,
-        #[source]
-        source: sift_core::Error,
+        error: sift_core::Error,
     },
     /// The high is below the low.
     #[error("{path}:{line}: high {high} is below low {low}")]

@@ -31,9 +31,9 @@ pub struct Overrides {
 pub fn read_path(path: impl AsRef<Path>, overrides: &Overrides) -> Result<CandleFile, Error> {
     let path = path.as_ref();
     let name = path.display().to_string();
-    let file = File::open(path).map_err(|source| Error::Io {
+    let file = File::open(path).map_err(|error| Error::Io {
         path: name.clone(),
-        source,
+        error,
     })?;
     if has_extension(&name, "zip") {
         read_zip(&name, BufReader::new(file), overrides)
@@ -59,9 +59,9 @@ pub fn read_zip(
     reader: impl Read + Seek,
     overrides: &Overrides,
 ) -> Result<CandleFile, Error> {
-    let zip_error = |source| Error::Zip {
+    let zip_error = |error| Error::Zip {
         path: name.to_owned(),
-        source,
+        error,
     };
     let mut archive = ZipArchive::new(reader).map_err(zip_error)?;
     let csv_entries: Vec<usize> = (0..archive.len())
@@ -206,20 +206,20 @@ fn read_long<R: Read>(rows: &mut Rows<'_, R>, hints: NameHints) -> Result<Groupe
 fn parse_symbol(row: Row<'_>, raw: &[u8]) -> Result<Symbol, Error> {
     String::from_utf8_lossy(raw)
         .parse()
-        .map_err(|source| Error::Symbol {
+        .map_err(|error| Error::Symbol {
             path: row.path(),
             line: row.line,
-            source,
+            error,
         })
 }
 
 fn parse_interval(row: Row<'_>, raw: &[u8]) -> Result<Interval, Error> {
     String::from_utf8_lossy(raw)
         .parse()
-        .map_err(|source| Error::Interval {
+        .map_err(|error| Error::Interval {
             path: row.path(),
             line: row.line,
-            source,
+            error,
         })
 }
 
@@ -253,10 +253,10 @@ impl<'a, R: Read> Rows<'a, R> {
         let more = self
             .reader
             .read_byte_record(&mut self.record)
-            .map_err(|source| Error::Read {
+            .map_err(|error| Error::Read {
                 path: self.path.to_owned(),
                 line: next_line,
-                source,
+                error,
             })?;
         if more && !self.started {
             strip_bom(&mut self.record);
