@@ -11,6 +11,23 @@
 //! - values must agree per [`agrees`]: within [`REL_TOL`] relative, or within an absolute floor
 //!   of [`REL_TOL`] times the column's scale for values near zero.
 //!
+//! Covered, on six markets (a random walk, flat runs with zero volumes, gaps in time, prices
+//! near 1e-8 and near 1e6, and candle shapes that trigger every pattern):
+//!
+//! - averages: `sma`, `ema`, `wma`, `rma`, `dema`, `tema`, `vwma` (not ready where the whole
+//!   window has no volume);
+//! - momentum: `rsi`, `macd`, `stoch`, `stochrsi`, `cci`, `mfi`, `willr`, `roc`, `mom`, `adx`;
+//! - volatility: `atr`, `natr`, `bb` (with `width` and `pct_b` derived from TA-Lib's bands),
+//!   `stddev`, `keltner` (TA-Lib `KC`), `donchian`;
+//! - volume: `obv`, `ad`, `cmf`, `pvi`, `nvi`, `vwap` (TA-Lib's `VWAP` per UTC day; Sift's
+//!   documented typical price while a day has had no volume);
+//! - trend: `sar`, `supertrend`; structure: `highest`, `lowest` (TA-Lib `MAX`, `MIN`);
+//! - candle patterns, as 1.0 or 0.0 from TA-Lib's `CDL*` functions after their lookback.
+//!
+//! Registry entries with no TA-Lib twin are listed, with the reason, in [`NOT_IN_TA_LIB`];
+//! [`every_indicator_ta_lib_computes_has_golden_columns`] keeps that list and the reference
+//! files in step with the registry.
+//!
 //! All mismatches are collected and reported together, grouped by column and market with the
 //! first mismatching row, then the test fails once. Specs the registry does not know are
 //! reported as "not implemented". Set `GOLDEN_FILTER=substring` to check only the columns whose
@@ -25,7 +42,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
 use sift_core::Candle;
-use sift_indicators::{Error, Spec};
+use sift_indicators::{Error, Spec, registry};
 
 use markets::{Market, golden_dir, markets};
 
@@ -35,6 +52,22 @@ const REL_TOL: f64 = 1e-9;
 
 /// Absolute tolerance for values near zero, for columns of order one or larger.
 const ABS_TOL: f64 = 1e-9;
+
+/// Registry entries that TA-Lib does not compute, so no golden column can prove them; each
+/// has its own unit and property tests instead.
+const NOT_IN_TA_LIB: &[(&str, &str)] = &[
+    (
+        "pivot_high",
+        "TA-Lib's FRACTAL only flags the confirming bar and breaks ties differently; Sift holds \
+         the pivot's price with TradingView's tie rule",
+    ),
+    ("pivot_low", "as pivot_high"),
+    ("volume_profile", "no TA-Lib function"),
+    (
+        "vwap_bands",
+        "TA-Lib's VWAP has no bands; the vwap field is vwap(), which is covered",
+    ),
+];
 
 /// Whether Sift's `got` agrees with TA-Lib's `expected` in a column whose scale is `scale`
 /// (the largest `|value|` TA-Lib produced in this column for this market).
@@ -327,6 +360,56 @@ fn indicators_match_ta_lib() {
     );
     // Only reached on success; shown with --nocapture.
     println!("{report}");
+}
+
+/// The indicator name of a column (`macd` for `macd(12, 26, 9).hist`).
+fn indicator_name(column: &str) -> &str {
+    column.split('(').next().unwrap_or(column).trim()
+}
+
+#[test]
+fn every_indicator_ta_lib_computes_has_golden_columns() {
+    let mut covered: BTreeMap<String, usize> = BTreeMap::new();
+    for market in markets() {
+        let path = golden_dir()
+            .join("ref")
+            .join(format!("{}.csv", market.name));
+        let (_, columns) = read_reference(&path);
+        for column in &columns {
+            *covered
+                .entry(indicator_name(&column.name).to_owned())
+                .or_default() += 1;
+        }
+    }
+    let mut problems = Vec::new();
+    for def in registry::all() {
+        let exempt = NOT_IN_TA_LIB.iter().any(|(name, _)| *name == def.name);
+        match (covered.contains_key(def.name), exempt) {
+            (false, false) => problems.push(format!(
+                "{}: no golden column; add one to scripts/golden/generate.py or list it in \
+                 NOT_IN_TA_LIB with the reason",
+                def.name
+            )),
+            (true, true) => problems.push(format!(
+                "{}: has golden columns but is listed in NOT_IN_TA_LIB",
+                def.name
+            )),
+            _ => {}
+        }
+    }
+    for name in covered.keys() {
+        if registry::find(name).is_none() {
+            problems.push(format!("{name}: a golden column names no registry entry"));
+        }
+    }
+    for (name, _) in NOT_IN_TA_LIB {
+        if registry::find(name).is_none() {
+            problems.push(format!(
+                "{name}: listed in NOT_IN_TA_LIB but not in the registry"
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 #[test]

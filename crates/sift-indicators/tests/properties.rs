@@ -8,9 +8,19 @@
 //! - two separate instances fed the same candles give bit-identical output (no hidden shared
 //!   or global state);
 //! - a series indicator fed its own source series explicitly (`update(candle, Some(x))`, as
-//!   the rule engine does for derived series) gives the same output as reading the candle.
+//!   the rule engine does for derived series) gives the same output as reading the candle;
+//! - every indicator becomes ready on every market;
+//! - the spec text a user writes builds it: `name(p=v, ...)`, `name(v, ...)`, the bare
+//!   `name` and `name()` and `def.signature()` when every parameter has a default, and
+//!   `name(hlc3, ...)` for series indicators, each resolving to the expected arguments and
+//!   giving the same output as building from the registry directly;
+//! - its `Display` is a non-empty single line that does not change as it runs or resets;
+//! - a period of 0 is an error, from the constructor and from the spec parser, never a panic;
+//! - the registry entry itself is well formed: lowercase identifier names for the indicator,
+//!   its parameters and its fields (no duplicates), a summary and a doc for every parameter,
+//!   and defaults that the spec parser accepts.
 //!
-//! Required parameters get [`REQUIRED_DEFAULT`]. Every problem is collected and the test fails
+//! Required parameters get [`REQUIRED_DEFAULT`]. Every problem is collected and each test fails
 //! once with the full list.
 
 #[path = "golden/markets.rs"]
@@ -20,8 +30,8 @@ use std::fmt::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use sift_core::Candle;
-use sift_indicators::registry::{self, Args, Def};
-use sift_indicators::{DynIndicator, Source};
+use sift_indicators::registry::{self, Args, Def, ParamKind};
+use sift_indicators::{DynIndicator, Source, Spec};
 
 use markets::markets;
 
@@ -39,17 +49,20 @@ const SENTINEL: f64 = -7.77e77;
 /// One pass of an indicator over a market: a row per candle, `None` while warming up.
 type Rows = Vec<Option<Vec<f64>>>;
 
-fn build(def: &Def) -> Result<Box<dyn DynIndicator>, String> {
-    let values = def
-        .params
-        .iter()
-        .map(|p| p.default.unwrap_or(REQUIRED_DEFAULT))
-        .collect();
-    let args = Args {
-        values,
+/// The arguments [`build`] uses: every default, and [`REQUIRED_DEFAULT`] where none.
+fn default_args(def: &Def) -> Args {
+    Args {
+        values: def
+            .params
+            .iter()
+            .map(|p| p.default.unwrap_or(REQUIRED_DEFAULT))
+            .collect(),
         source: def.source.unwrap_or(Source::Close),
-    };
-    (def.build)(&args).map_err(|e| format!("build with defaults failed: {e}"))
+    }
+}
+
+fn build(def: &Def) -> Result<Box<dyn DynIndicator>, String> {
+    (def.build)(&default_args(def)).map_err(|e| format!("build with defaults failed: {e}"))
 }
 
 /// Feeds every candle (with `source` giving the explicit series value, if any) and checks the
@@ -145,6 +158,10 @@ fn check(def: &Def, candles: &[Candle]) -> Result<(), String> {
             return Err(format!("fed {source} explicitly, differs at {diff}"));
         }
     }
+
+    if reference.iter().all(Option::is_none) {
+        return Err("never ready".to_owned());
+    }
     Ok(())
 }
 
@@ -181,4 +198,181 @@ fn every_registry_entry_is_consistent() {
     );
     // Only reached on success; shown with --nocapture.
     println!("{} indicators hold every property:\n{report}", defs.len());
+}
+
+/// Runs `check` for every registry entry and fails once with every problem.
+fn for_every_def(what: &str, check: impl Fn(&Def) -> Result<(), String>) {
+    let problems: Vec<String> = registry::all()
+        .filter_map(|def| check(def).err().map(|e| format!("  {}: {e}", def.name)))
+        .collect();
+    assert!(
+        problems.is_empty(),
+        "{} indicator(s) fail {what}:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
+/// The spec texts a user could write for `def` with its default arguments, each with the
+/// arguments it must resolve to.
+fn spec_texts(def: &Def) -> Vec<(String, Args)> {
+    let args = default_args(def);
+    let values: Vec<String> = args.values.iter().map(|v| v.to_string()).collect();
+    let named: Vec<String> = def
+        .params
+        .iter()
+        .zip(&values)
+        .map(|(p, v)| format!("{}={v}", p.name))
+        .collect();
+    let mut texts = vec![
+        (format!("{}({})", def.name, named.join(", ")), args.clone()),
+        (format!("{}({})", def.name, values.join(", ")), args.clone()),
+    ];
+    if def.params.iter().all(|p| p.default.is_some()) {
+        texts.push((def.signature(), args.clone()));
+        texts.push((def.name.to_owned(), args.clone()));
+        texts.push((format!("{}()", def.name), args.clone()));
+    }
+    if def.source.is_some() {
+        let mut with_source = values.clone();
+        with_source.insert(0, "hlc3".to_owned());
+        texts.push((
+            format!("{}({})", def.name, with_source.join(", ")),
+            Args {
+                source: Source::Hlc3,
+                ..args
+            },
+        ));
+    }
+    texts
+}
+
+#[test]
+fn every_registry_entry_builds_from_its_spec_text() {
+    let markets = markets();
+    let candles = &markets[0].candles;
+    for_every_def("to build from spec text", |def| {
+        let allow = MAY_BE_NON_FINITE.contains(&def.name);
+        for (text, want) in spec_texts(def) {
+            let spec = Spec::parse(&text).map_err(|e| format!("{text:?} does not parse: {e}"))?;
+            if spec.def.name != def.name || spec.args != want {
+                return Err(format!(
+                    "{text:?} resolves to {} {:?}, expected {want:?}",
+                    spec.def.name, spec.args
+                ));
+            }
+            let mut parsed = spec
+                .build()
+                .map_err(|e| format!("{text:?} does not build: {e}"))?;
+            let mut direct =
+                (def.build)(&want).map_err(|e| format!("{want:?} does not build: {e}"))?;
+            let from_text = run(parsed.as_mut(), candles, None, allow)?;
+            let from_args = run(direct.as_mut(), candles, None, allow)?;
+            if let Some(diff) = first_difference(&from_text, &from_args) {
+                return Err(format!("{text:?} built from text differs at {diff}"));
+            }
+        }
+        Ok(())
+    });
+}
+
+#[test]
+fn every_indicator_displays_a_stable_line() {
+    let markets = markets();
+    for_every_def("to display", |def| {
+        let mut indicator = build(def)?;
+        let shown = indicator.to_string();
+        if shown.trim().is_empty() || shown.contains('\n') {
+            return Err(format!("Display is {shown:?}"));
+        }
+        if format!("{indicator:?}").is_empty() {
+            return Err("Debug is empty".to_owned());
+        }
+        let mut out = vec![0.0; indicator.fields().len().max(1)];
+        for candle in &markets[0].candles {
+            indicator.update(candle, None, &mut out);
+        }
+        let after_run = indicator.to_string();
+        indicator.reset();
+        let after_reset = indicator.to_string();
+        if after_run != shown || after_reset != shown {
+            return Err(format!(
+                "Display changes: {shown:?}, after a run {after_run:?}, after reset {after_reset:?}"
+            ));
+        }
+        Ok(())
+    });
+}
+
+#[test]
+fn a_zero_period_is_an_error() {
+    for_every_def("to reject a period of 0", |def| {
+        for (i, param) in def.params.iter().enumerate() {
+            if param.kind != ParamKind::Period {
+                continue;
+            }
+            let mut args = default_args(def);
+            args.values[i] = 0.0;
+            let built = catch_unwind(AssertUnwindSafe(|| (def.build)(&args)))
+                .map_err(|_| format!("{} = 0 panics in the constructor", param.name))?;
+            if built.is_ok() {
+                return Err(format!("{} = 0 builds", param.name));
+            }
+            let text = format!("{}({}=0)", def.name, param.name);
+            if Spec::parse(&text).is_ok() {
+                return Err(format!("{text:?} parses"));
+            }
+        }
+        Ok(())
+    });
+}
+
+fn is_identifier(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+#[test]
+fn every_registry_entry_is_well_formed() {
+    for_every_def("to be well formed", |def| {
+        if !is_identifier(def.name) {
+            return Err("the name is not a lowercase identifier".to_owned());
+        }
+        if def.summary.trim().is_empty() {
+            return Err("no summary".to_owned());
+        }
+        let params: Vec<&str> = def.params.iter().map(|p| p.name).collect();
+        for (what, names) in [("parameter", params.as_slice()), ("field", def.fields)] {
+            for (i, name) in names.iter().enumerate() {
+                if !is_identifier(name) {
+                    return Err(format!("{what} {name:?} is not a lowercase identifier"));
+                }
+                if names[i + 1..].contains(name) {
+                    return Err(format!("{what} {name:?} is declared twice"));
+                }
+            }
+        }
+        for param in def.params {
+            if param.doc.trim().is_empty() {
+                return Err(format!("parameter {} has no doc", param.name));
+            }
+            let Some(default) = param.default else {
+                continue;
+            };
+            let valid = match param.kind {
+                ParamKind::Period => default.fract() == 0.0 && default >= 1.0,
+                ParamKind::Count => default.fract() == 0.0 && default >= 0.0,
+                ParamKind::Real => default.is_finite(),
+            };
+            if !valid {
+                return Err(format!(
+                    "parameter {} has default {default}, not a valid {:?}",
+                    param.name, param.kind
+                ));
+            }
+        }
+        Ok(())
+    });
 }

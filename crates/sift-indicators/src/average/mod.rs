@@ -80,7 +80,7 @@ pub(crate) const DEFS: &[Def] = &[
     Def {
         name: "vwma",
         category: Category::Average,
-        summary: "volume-weighted moving average; the mean price when all n volumes are zero",
+        summary: "volume-weighted moving average; not ready while all n volumes are zero",
         params: &[N],
         fields: &[],
         source: Some(crate::Source::Close),

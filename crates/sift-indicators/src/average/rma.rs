@@ -8,7 +8,7 @@ use super::Ema;
 use crate::{Error, Indicator, SeriesIndicator, Source, check_period};
 
 /// RMA(n): Wilder's smoothing, an exponential average with `alpha = 1 / n`, as used inside RSI,
-/// ATR and ADX (TradingView's `ta.rma`). TA-Lib has no standalone twin.
+/// ATR and ADX (TradingView's `ta.rma`). Matches TA-Lib `RMA(real, n)`.
 ///
 /// Seeded with the simple mean of the first `n` values, which is the first output (at the
 /// `n`-th input); afterwards `rma = (x - rma) * (1 / n) + rma` with one fused multiply-add,

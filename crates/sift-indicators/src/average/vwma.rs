@@ -8,21 +8,27 @@ use crate::dynamic::DynIndicator;
 use crate::window::Ring;
 use crate::{Error, Indicator, Outputs, Source, check_period};
 
-/// VWMA(n) = `sum(price * volume) / sum(volume)` over the last `n` candles (TradingView's
-/// `ta.vwma`). TA-Lib has no twin. First value at the `n`-th candle.
+/// VWMA(n) = `sum(price * volume) / sum(volume)` over the last `n` candles. Matches TA-Lib
+/// `VWMA(price, volume, n)` (and TradingView's `ta.vwma`). First value at the `n`-th candle.
 ///
 /// The price is the close unless configured otherwise ([`Vwma::with_source`], or a derived
 /// series through the registry); the weight is always the candle's base-asset volume, assumed
 /// non-negative.
 ///
-/// When every volume in the window is zero the weighted mean is 0/0; VWMA then answers the
-/// simple mean of the prices, the value it tends to as the volumes become equal. Zero volumes
-/// are counted exactly, so this does not depend on rounding.
+/// When every volume in the window is zero the weighted mean is 0/0, which is undefined, so
+/// VWMA is not ready there (`None`, an undefined value to the rule language) until a candle
+/// with volume enters the window. Zero volumes are counted exactly, so this does not depend on
+/// rounding. TA-Lib gives NaN there when its running sums happen to cancel exactly, and
+/// otherwise divides their rounding residues, an arbitrary number; the golden data expects
+/// Sift's `None`. For `n = 1` the output is the price itself, whatever the volume, as TA-Lib
+/// does (`p * v / v` does not always round-trip).
 ///
-/// O(1) per update with three running sums (price times volume, volume, price) kept with
-/// Neumaier compensation, so adding a value and later removing it leaves an error of a few ulps
-/// of the current sums rather than of the largest sum ever held (a 1000x volume spike leaving
-/// the window does not spoil the quiet candles after it).
+/// O(1) per update with two running sums (price times volume, and volume) kept with Neumaier
+/// compensation, so adding a value and later removing it leaves an error of a few ulps of the
+/// current sums rather than of the largest sum ever held (a 1000x volume spike leaving the
+/// window does not spoil the quiet candles after it). TA-Lib keeps plain running sums; the two
+/// agree to far better than 1e-9 relative unless the volumes span many orders of magnitude,
+/// where Sift's value is the more accurate one.
 #[derive(Debug, Clone)]
 pub struct Vwma {
     period: usize,
@@ -32,7 +38,6 @@ pub struct Vwma {
     volumes: Ring,
     sum_pv: CompensatedSum,
     sum_v: CompensatedSum,
-    sum_p: CompensatedSum,
     /// Candles in the window whose volume is exactly zero.
     zero_volumes: usize,
 }
@@ -47,7 +52,6 @@ impl Vwma {
             volumes: Ring::new(period),
             sum_pv: CompensatedSum::default(),
             sum_v: CompensatedSum::default(),
-            sum_p: CompensatedSum::default(),
             zero_volumes: 0,
         })
     }
@@ -62,30 +66,29 @@ impl Vwma {
         self.period
     }
 
-    /// Feeds the next price and its volume.
+    /// Feeds the next price and its volume; `None` while warming up and while every volume
+    /// in the window is zero.
     #[inline]
     pub fn next_weighted(&mut self, price: f64, volume: f64) -> Option<f64> {
+        if self.period == 1 {
+            return Some(price);
+        }
         if let (Some(old_price), Some(old_volume)) =
             (self.prices.push(price), self.volumes.push(volume))
         {
             self.sum_pv.add(-(old_price * old_volume));
             self.sum_v.add(-old_volume);
-            self.sum_p.add(-old_price);
             if old_volume == 0.0 {
                 self.zero_volumes -= 1;
             }
         }
         self.sum_pv.add(price * volume);
         self.sum_v.add(volume);
-        self.sum_p.add(price);
         if volume == 0.0 {
             self.zero_volumes += 1;
         }
-        if !self.prices.is_full() {
+        if !self.prices.is_full() || self.zero_volumes == self.period {
             return None;
-        }
-        if self.zero_volumes == self.period {
-            return Some(self.sum_p.value() / self.period as f64);
         }
         Some(self.sum_pv.value() / self.sum_v.value())
     }
@@ -104,7 +107,6 @@ impl Indicator for Vwma {
         self.volumes.clear();
         self.sum_pv = CompensatedSum::default();
         self.sum_v = CompensatedSum::default();
-        self.sum_p = CompensatedSum::default();
         self.zero_volumes = 0;
     }
 }
@@ -199,13 +201,21 @@ mod tests {
     }
 
     #[test]
-    fn zero_volume_window_falls_back_to_the_mean_price() {
+    fn zero_volume_window_is_not_ready() {
         let mut vwma = Vwma::new(2).unwrap();
         vwma.next_weighted(10.0, 5.0);
         assert_eq!(vwma.next_weighted(20.0, 0.0), Some(10.0));
-        assert_eq!(vwma.next_weighted(40.0, 0.0), Some(30.0));
+        assert_eq!(vwma.next_weighted(40.0, 0.0), None);
+        assert_eq!(vwma.next_weighted(45.0, 0.0), None);
         // One candle with volume is enough to weight again.
         assert_eq!(vwma.next_weighted(50.0, 2.0), Some(50.0));
+    }
+
+    #[test]
+    fn period_one_is_the_price_whatever_the_volume() {
+        let mut vwma = Vwma::new(1).unwrap();
+        assert_eq!(vwma.next_weighted(0.1, 3.0), Some(0.1));
+        assert_eq!(vwma.next_weighted(7.0, 0.0), Some(7.0));
     }
 
     #[test]

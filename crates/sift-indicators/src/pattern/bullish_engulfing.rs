@@ -1,37 +1,54 @@
-//! Bullish engulfing: a rising candle whose body covers the previous falling candle's body.
+//! Bullish engulfing: a white candle whose body covers the previous black body. TA-Lib
+//! `CDLENGULFING > 0`.
 
 use std::fmt;
 
 use sift_core::Candle;
 
 use super::shape::Shape;
+use super::tape::Tape;
 use crate::Indicator;
 
-/// BULLISH_ENGULFING: the previous candle is bearish (`close < open`), the current one is
-/// bullish (`close > open`), and the current body covers the previous body and is larger:
-/// `open <= prev.close`, `close >= prev.open` and `close - open > prev.open - prev.close`.
+/// TA-Lib's lookback for `CDLENGULFING`: 2, although only one earlier candle is compared.
+const LOOKBACK: usize = 2;
+
+/// BULLISH_ENGULFING: equals TA-Lib `CDLENGULFING > 0`. With `prev` the previous candle:
 ///
-/// The comparisons allow equal edges because consecutive crypto candles usually open at the
-/// previous close; the larger-body condition rules out two identical bodies. Shadows are not
-/// compared. The shape alone is judged (it matters most after a decline). `None` on the first
-/// candle, then a value from the second.
-#[derive(Debug, Clone, Default)]
+/// - `prev` is black (`close < open`) and the current candle is white (`close >= open`);
+/// - the current body covers `prev`'s body, matching it on at most one end:
+///   `(close >= prev.open and open < prev.close) or (close > prev.open and open <= prev.close)`.
+///
+/// TA-Lib returns 100 when the body strictly covers both ends and 80 when one end matches
+/// (`open == prev.close` or `close == prev.open`, usual for crypto candles that open at the
+/// previous close); both count here. No averages are involved, and TA-Lib does not judge the
+/// trend before the pattern; a rule adds it (`bullish_engulfing() and close < sma(50)`).
+///
+/// `None` for the first 2 candles: TA-Lib's lookback is 2, so the first value is at the third
+/// candle (index 2) even though the second could be judged.
+#[derive(Debug, Clone)]
 pub struct BullishEngulfing {
-    previous: Option<Shape>,
+    tape: Tape<0>,
 }
 
 impl BullishEngulfing {
     pub fn new() -> Self {
-        Self::default()
+        Self {
+            tape: Tape::new(LOOKBACK, []),
+        }
     }
 
-    /// Whether `current` engulfs `previous` bullishly.
-    fn matches(previous: &Shape, current: &Shape) -> bool {
-        previous.is_bearish()
-            && current.is_bullish()
-            && current.open <= previous.close
-            && current.close >= previous.open
-            && current.body() > previous.body()
+    /// Whether `current` engulfs `prev` bullishly.
+    fn matches(prev: &Shape, current: &Shape) -> bool {
+        prev.is_black()
+            && current.is_white()
+            && ((current.close >= prev.open && current.open < prev.close)
+                || (current.close > prev.open && current.open <= prev.close))
+    }
+}
+
+impl Default for BullishEngulfing {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
@@ -40,13 +57,13 @@ impl Indicator for BullishEngulfing {
 
     #[inline]
     fn update(&mut self, candle: &Candle) -> Option<bool> {
-        let current = Shape::of(candle);
-        let previous = self.previous.replace(current)?;
-        Some(Self::matches(&previous, &current))
+        self.tape.step(candle, |recent, _| {
+            Self::matches(recent.ago(1), recent.ago(0))
+        })
     }
 
     fn reset(&mut self) {
-        self.previous = None;
+        self.tape.reset();
     }
 }
 
@@ -63,41 +80,51 @@ mod tests {
     use super::super::shape::candle;
     use super::*;
 
-    /// A bearish candle with body [9, 10].
-    fn falling() -> Candle {
+    /// A black candle with body [9, 10].
+    fn black() -> Candle {
         candle(10.0, 10.5, 8.5, 9.0)
     }
 
     #[rstest]
-    #[case::covers_and_is_larger(falling(), candle(9.0, 11.5, 8.8, 11.0), true)]
-    #[case::opens_below_and_closes_above(falling(), candle(8.9, 10.2, 8.8, 10.1), true)]
-    #[case::identical_body(falling(), candle(9.0, 10.2, 8.9, 10.0), false)]
-    #[case::closes_inside(falling(), candle(9.0, 10.0, 8.9, 9.8), false)]
-    #[case::opens_above_previous_close(falling(), candle(9.2, 11.5, 9.1, 11.0), false)]
-    #[case::current_is_bearish(falling(), candle(11.0, 11.5, 8.0, 8.5), false)]
-    #[case::previous_is_bullish(candle(9.0, 10.5, 8.5, 10.0), candle(8.5, 11.5, 8.0, 11.0), false)]
-    #[case::previous_is_flat(candle(9.0, 10.5, 8.5, 9.0), candle(8.5, 11.5, 8.0, 11.0), false)]
+    #[case::covers_both_ends(black(), candle(8.9, 11.5, 8.8, 10.1), true)]
+    #[case::opens_at_the_previous_close(black(), candle(9.0, 11.5, 8.8, 11.0), true)]
+    #[case::closes_at_the_previous_open(black(), candle(8.5, 10.2, 8.4, 10.0), true)]
+    #[case::identical_body(black(), candle(9.0, 10.2, 8.9, 10.0), false)]
+    #[case::closes_inside(black(), candle(8.5, 10.0, 8.4, 9.8), false)]
+    #[case::opens_above_previous_close(black(), candle(9.2, 11.5, 9.1, 11.0), false)]
+    #[case::current_is_black(black(), candle(11.0, 11.5, 8.0, 8.5), false)]
+    #[case::previous_is_white(candle(9.0, 10.5, 8.5, 10.0), candle(8.5, 11.5, 8.0, 11.0), false)]
+    #[case::previous_unchanged_counts_as_white(
+        candle(9.5, 10.5, 8.5, 9.5),
+        candle(8.5, 11.5, 8.0, 11.0),
+        false
+    )]
     fn recognises_bullish_engulfing(
         #[case] previous: Candle,
         #[case] current: Candle,
         #[case] expected: bool,
     ) {
         let mut p = BullishEngulfing::new();
-        assert_eq!(p.update(&previous), None);
-        assert_eq!(p.update(&current), Some(expected));
+        let out = crate::batch(&mut p, &[black(), previous, current]);
+        assert_eq!(out, vec![None, None, Some(expected)]);
     }
 
     #[test]
-    fn slides_over_pairs_and_replays_after_reset() {
+    fn first_value_at_the_third_candle_and_replays_after_reset() {
+        // The second candle engulfs the first, but TA-Lib does not judge it.
         let candles = [
-            falling(),
-            candle(9.0, 11.5, 8.8, 11.0),
-            falling(),
-            falling(),
+            black(),
+            candle(8.9, 11.5, 8.8, 10.1),
+            black(),
+            candle(8.9, 11.5, 8.8, 10.1),
+            candle(10.0, 12.0, 9.9, 11.9),
         ];
         let mut p = BullishEngulfing::new();
         let first = crate::batch(&mut p, &candles);
-        assert_eq!(first, vec![None, Some(true), Some(false), Some(false)]);
+        assert_eq!(
+            first,
+            vec![None, None, Some(false), Some(true), Some(false)]
+        );
         p.reset();
         assert_eq!(crate::batch(&mut p, &candles), first);
     }

@@ -1,33 +1,48 @@
-//! Doji: open and close (nearly) equal.
+//! Doji: open and close (nearly) equal, relative to recent ranges. TA-Lib `CDLDOJI`.
 
 use std::fmt;
 
 use sift_core::Candle;
 
-use super::shape::Shape;
+use super::recent::Recent;
+use super::settings::{Average, BODY_DOJI, longest};
+use super::tape::Tape;
 use crate::Indicator;
 
-/// The largest body, as a fraction of the range, that still counts as a doji.
-const MAX_BODY_TO_RANGE: f64 = 0.1;
+/// TA-Lib's lookback: `BodyDoji`'s period.
+const LOOKBACK: usize = longest(&[BODY_DOJI]);
 
-/// DOJI: the candle has a range and a tiny body: `high > low` and
-/// `|close - open| <= 0.1 × (high - low)`.
+/// DOJI: equals TA-Lib `CDLDOJI != 0`. The current candle's real body is at most `BodyDoji`:
 ///
-/// Outputs from the first candle. A candle without range (`high == low`, no trade or a single
-/// price) is not a doji. Dragonfly and gravestone dojis are dojis too, and may also be a
-/// [`Hammer`](super::Hammer) or a [`ShootingStar`](super::ShootingStar).
-#[derive(Debug, Clone, Default)]
-pub struct Doji;
+/// `|close - open| <= 0.1 × (mean high-low range of the 10 previous candles)`
+///
+/// The comparison is against recent ranges, not the candle's own: a candle with a tiny range
+/// is a doji when its body is tiny next to its neighbours' ranges. An unchanged candle
+/// (`close == open`) is always a doji, even with no range at all, and so is any candle after
+/// ten candles without range. Dragonfly and gravestone dojis are dojis too.
+///
+/// `None` for the first 10 candles; the first value is at the 11th (index 10).
+#[derive(Debug, Clone)]
+pub struct Doji {
+    /// `BodyDoji` for the current candle.
+    tape: Tape<1>,
+}
 
 impl Doji {
     pub fn new() -> Self {
-        Self
+        Self {
+            tape: Tape::new(LOOKBACK, [(BODY_DOJI, 0)]),
+        }
     }
 
-    /// Whether one candle is a doji.
-    pub fn matches(candle: &Candle) -> bool {
-        let s = Shape::of(candle);
-        s.range() > 0.0 && s.body() <= MAX_BODY_TO_RANGE * s.range()
+    fn matches(recent: &Recent, [body_doji]: &[Average; 1]) -> bool {
+        recent.ago(0).real_body() <= body_doji.value()
+    }
+}
+
+impl Default for Doji {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
@@ -36,10 +51,12 @@ impl Indicator for Doji {
 
     #[inline]
     fn update(&mut self, candle: &Candle) -> Option<bool> {
-        Some(Self::matches(candle))
+        self.tape.step(candle, Self::matches)
     }
 
-    fn reset(&mut self) {}
+    fn reset(&mut self) {
+        self.tape.reset();
+    }
 }
 
 impl fmt::Display for Doji {
@@ -52,28 +69,52 @@ impl fmt::Display for Doji {
 mod tests {
     use rstest::rstest;
 
-    use super::super::shape::candle;
+    use super::super::shape::{background, candle};
     use super::*;
 
+    /// Ten candles of range 2 make `BodyDoji` 0.2, then `last` is judged.
+    fn judge(last: Candle) -> Vec<Option<bool>> {
+        let mut candles = background(10);
+        candles.push(last);
+        crate::batch(&mut Doji::new(), &candles)
+    }
+
     #[rstest]
-    #[case::open_equals_close(5.0, 10.0, 0.0, 5.0, true)]
-    #[case::body_at_the_limit(5.0, 10.0, 0.0, 6.0, true)]
-    #[case::body_just_over(5.0, 10.0, 0.0, 6.5, false)]
-    #[case::bearish_small_body(5.0, 10.0, 0.0, 4.5, true)]
-    #[case::dragonfly(10.0, 10.0, 0.0, 10.0, true)]
-    #[case::no_range(5.0, 5.0, 5.0, 5.0, false)]
-    #[case::ordinary(2.0, 10.0, 0.0, 8.0, false)]
-    fn recognises_a_doji(
-        #[case] open: f64,
-        #[case] high: f64,
-        #[case] low: f64,
-        #[case] close: f64,
-        #[case] expected: bool,
-    ) {
-        assert_eq!(
-            Doji::new().update(&candle(open, high, low, close)),
-            Some(expected)
-        );
+    #[case::open_equals_close(candle(100.0, 103.0, 97.0, 100.0), true)]
+    // 0.45 - 0.25 is exactly the double 0.2, which is what 0.1 × 2 rounds to.
+    #[case::body_at_the_limit(candle(0.25, 0.5, 0.0, 0.25 + 0.2), true)]
+    #[case::body_just_over(candle(0.25, 0.5, 0.0, 0.450_000_000_000_000_1), false)]
+    #[case::bearish_small_body(candle(100.0, 100.5, 99.0, 99.9), true)]
+    #[case::no_range(candle(100.0, 100.0, 100.0, 100.0), true)]
+    #[case::tiny_range_but_not_small_next_to_neighbours(candle(100.0, 100.3, 100.0, 100.3), false)]
+    #[case::ordinary(candle(100.0, 101.5, 99.5, 101.0), false)]
+    fn judges_the_body_against_recent_ranges(#[case] last: Candle, #[case] expected: bool) {
+        let out = judge(last);
+        assert!(out[..10].iter().all(Option::is_none));
+        assert_eq!(out[10], Some(expected));
+    }
+
+    #[test]
+    fn flat_history_makes_only_unchanged_candles_dojis() {
+        let flat = candle(5.0, 5.0, 5.0, 5.0);
+        let mut candles = vec![flat; 12];
+        candles.push(candle(5.0, 5.0 + 1e-12, 5.0, 5.0 + 1e-12));
+        let out = crate::batch(&mut Doji::new(), &candles);
+        assert_eq!(out[10..], [Some(true), Some(true), Some(false)]);
+    }
+
+    #[test]
+    fn replays_after_reset() {
+        let mut candles = background(10);
+        candles.extend([
+            candle(100.0, 103.0, 97.0, 100.0),
+            candle(100.0, 101.0, 99.0, 101.0),
+        ]);
+        let mut p = Doji::new();
+        let first = crate::batch(&mut p, &candles);
+        assert_eq!(first[10..], [Some(true), Some(false)]);
+        p.reset();
+        assert_eq!(crate::batch(&mut p, &candles), first);
     }
 
     #[test]

@@ -1,40 +1,67 @@
-//! Hammer: a small body at the top of the range with a long lower shadow.
+//! Hammer: a short body at the top of the candle with a long lower shadow, near the previous
+//! candle's low. TA-Lib `CDLHAMMER`.
 
 use std::fmt;
 
 use sift_core::Candle;
 
-use super::shape::Shape;
+use super::recent::Recent;
+use super::settings::{Average, BODY_SHORT, NEAR, SHADOW_LONG, SHADOW_VERY_SHORT, longest};
+use super::tape::Tape;
 use crate::Indicator;
 
-/// The lower shadow must be at least this many bodies long.
-const MIN_SHADOW_TO_BODY: f64 = 2.0;
-/// The upper shadow may be at most this fraction of the range.
-const MAX_OTHER_SHADOW_TO_RANGE: f64 = 0.1;
+/// TA-Lib's lookback: the longest setting period, plus the previous candle.
+const LOOKBACK: usize = longest(&[BODY_SHORT, SHADOW_LONG, SHADOW_VERY_SHORT, NEAR]) + 1;
 
-/// HAMMER: `high > low`, lower shadow `>= 2 × body` and upper shadow `<= 0.1 × range`, with
-/// body `|close - open|`, lower shadow `min(open, close) - low`, upper shadow
-/// `high - max(open, close)`. Either colour.
+/// HAMMER: equals TA-Lib `CDLHAMMER != 0`. With body `|close - open|`, white meaning
+/// `close >= open`, and `prev` the previous candle, all of:
 ///
-/// Together the conditions put the body in the top third of the range and make the lower
-/// shadow at least 60% of it. The shape alone is judged: after a decline it is a hammer, after
-/// a rise the same shape is called a hanging man, so a rule adds the trend it wants
-/// (`hammer() and close < sma(50)`). A dragonfly doji (open = close = high) qualifies. Outputs
-/// from the first candle.
-#[derive(Debug, Clone, Default)]
-pub struct Hammer;
+/// - short body (`BodyShort`):
+///   `body < 1.0 × (mean body of the 10 previous candles)`;
+/// - long lower shadow (`ShadowLong`, the candle's own body):
+///   `(open if white else close) - low > 1.0 × body`;
+/// - very short upper shadow (`ShadowVeryShort`): `high - (close if white else open)
+///   < 0.1 × (mean high-low range of the 10 previous candles)`;
+/// - body near or below the previous candle's low (`Near`, averaged for `prev`):
+///   `min(open, close) <= prev.low + 0.2 × (mean high-low range of the 5 candles before prev)`.
+///
+/// Either colour qualifies. The last condition looks at the previous candle: the body's bottom
+/// may lie anywhere below the previous low but at most `Near` above it, as after a decline.
+/// TA-Lib judges no longer trend; after a rise the same shape is a hanging man, so a rule adds
+/// the trend it wants (`hammer() and close < sma(50)`). Averages exclude the candle they are
+/// used for; all are TA-Lib's running totals (see `settings.rs`), so results match it bit for
+/// bit.
+///
+/// `None` for the first 11 candles; the first value is at the 12th (index 11).
+#[derive(Debug, Clone)]
+pub struct Hammer {
+    /// `BodyShort` and `ShadowVeryShort` for the current candle, `Near` for the previous one.
+    tape: Tape<3>,
+}
 
 impl Hammer {
     pub fn new() -> Self {
-        Self
+        Self {
+            tape: Tape::new(
+                LOOKBACK,
+                [(BODY_SHORT, 0), (SHADOW_VERY_SHORT, 0), (NEAR, 1)],
+            ),
+        }
     }
 
-    /// Whether one candle has a hammer's shape.
-    pub fn matches(candle: &Candle) -> bool {
-        let s = Shape::of(candle);
-        s.range() > 0.0
-            && s.lower_shadow() >= MIN_SHADOW_TO_BODY * s.body()
-            && s.upper_shadow() <= MAX_OTHER_SHADOW_TO_RANGE * s.range()
+    fn matches(recent: &Recent, [body_short, shadow_very_short, near]: &[Average; 3]) -> bool {
+        let c = recent.ago(0);
+        let prev = recent.ago(1);
+        c.real_body() < body_short.value()
+            && c.lower_shadow() > SHADOW_LONG.of_own(c)
+            && c.upper_shadow() < shadow_very_short.value()
+            && c.body_bottom() <= prev.low + near.value()
+    }
+}
+
+impl Default for Hammer {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
@@ -43,10 +70,12 @@ impl Indicator for Hammer {
 
     #[inline]
     fn update(&mut self, candle: &Candle) -> Option<bool> {
-        Some(Self::matches(candle))
+        self.tape.step(candle, Self::matches)
     }
 
-    fn reset(&mut self) {}
+    fn reset(&mut self) {
+        self.tape.reset();
+    }
 }
 
 impl fmt::Display for Hammer {
@@ -59,30 +88,64 @@ impl fmt::Display for Hammer {
 mod tests {
     use rstest::rstest;
 
-    use super::super::shape::candle;
+    use super::super::shape::{background, candle};
     use super::*;
 
+    /// Eleven candles with body 1 and range 2 (low 99.5), then `last`: `BodyShort` is 1.0,
+    /// `ShadowVeryShort` 0.2 and `Near` 0.4, so the body must reach down to 99.9.
+    fn judge(last: Candle) -> Vec<Option<bool>> {
+        let mut candles = background(11);
+        candles.push(last);
+        crate::batch(&mut Hammer::new(), &candles)
+    }
+
     #[rstest]
-    #[case::bullish(9.0, 10.0, 0.0, 10.0, true)]
-    #[case::bearish(10.0, 10.0, 0.0, 9.0, true)]
-    #[case::shadow_exactly_two_bodies(7.0, 10.0, 0.0, 10.0, true)]
-    #[case::shadow_under_two_bodies(6.0, 10.0, 0.0, 10.0, false)]
-    #[case::upper_shadow_at_the_limit(8.0, 10.0, 0.0, 9.0, true)]
-    #[case::upper_shadow_too_long(8.0, 10.0, 0.0, 8.5, false)]
-    #[case::dragonfly_doji(10.0, 10.0, 0.0, 10.0, true)]
-    #[case::shooting_star_shape(1.0, 10.0, 0.0, 0.0, false)]
-    #[case::no_range(5.0, 5.0, 5.0, 5.0, false)]
-    fn recognises_a_hammer(
-        #[case] open: f64,
-        #[case] high: f64,
-        #[case] low: f64,
-        #[case] close: f64,
+    #[case::white(candle(99.6, 99.65, 98.0, 99.9), true)]
+    #[case::black(candle(99.9, 99.95, 98.0, 99.6), true)]
+    #[case::body_below_the_previous_low(candle(98.0, 98.3, 96.0, 98.25), true)]
+    #[case::body_not_short(candle(98.75, 99.8, 97.0, 99.75), false)]
+    #[case::lower_shadow_equals_body(candle(99.5, 99.8, 99.25, 99.75), false)]
+    #[case::upper_shadow_too_long(candle(99.5, 100.0, 98.0, 99.75), false)]
+    #[case::body_above_the_previous_low_and_near(candle(100.0, 100.3, 98.0, 100.25), false)]
+    fn judges_the_current_candle_and_the_previous_low(
+        #[case] last: Candle,
         #[case] expected: bool,
     ) {
+        let out = judge(last);
+        assert!(out[..11].iter().all(Option::is_none));
+        assert_eq!(out[11], Some(expected));
+    }
+
+    #[rstest]
+    #[case::near(99.25, true)]
+    #[case::too_far_above(99.0, false)]
+    fn the_body_must_reach_down_near_the_previous_low(
+        #[case] previous_low: f64,
+        #[case] expected: bool,
+    ) {
+        // `Near` for the previous candle is 0.4: the body bottom 99.6 must be at most
+        // `previous_low + 0.4`.
+        let mut candles = background(10);
+        candles.push(candle(99.5, 100.0, previous_low, 99.75));
+        candles.push(candle(99.6, 99.65, 98.0, 99.9));
         assert_eq!(
-            Hammer::new().update(&candle(open, high, low, close)),
+            crate::batch(&mut Hammer::new(), &candles)[11],
             Some(expected)
         );
+    }
+
+    #[test]
+    fn replays_after_reset() {
+        let mut candles = background(11);
+        candles.extend([
+            candle(99.6, 99.65, 98.0, 99.9),
+            candle(99.0, 101.0, 98.0, 100.5),
+        ]);
+        let mut p = Hammer::new();
+        let first = crate::batch(&mut p, &candles);
+        assert_eq!(first[11..], [Some(true), Some(false)]);
+        p.reset();
+        assert_eq!(crate::batch(&mut p, &candles), first);
     }
 
     #[test]

@@ -1,17 +1,29 @@
-//! Candle patterns, one file each. Each is an indicator returning `bool` (written as 1.0 or
-//! 0.0 in a registry row), judged on the shape of the last one to three candles only: a rule
-//! adds the trend context a pattern needs (`hammer() and close < sma(50)`).
+//! Candle patterns, one file each, each equal to the TA-Lib function it is named after
+//! (`CDLDOJI`, `CDLENGULFING`, `CDLHAMMER`, `CDLSHOOTINGSTAR`, `CDL3WHITESOLDIERS`,
+//! `CDL3BLACKCROWS`). Each is an indicator returning `bool` (written as 1.0 or 0.0 in a
+//! registry row): `true` where TA-Lib's output is non-zero with the pattern's sign, `None`
+//! before TA-Lib's first output (its lookback). TA-Lib judges the shape of the last one to four
+//! candles against averages of the candles before them, never the trend: a rule adds the trend
+//! context a pattern needs (`hammer() and close < sma(50)`).
 //!
-//! Shared notation (`shape.rs`): body `|close - open|`, range `high - low`, upper shadow
-//! `high - max(open, close)`, lower shadow `min(open, close) - low`; bullish `close > open`,
-//! bearish `close < open`.
+//! Shared notation (`shape.rs`), as in TA-Lib: body `|close - open|`, range `high - low`; white
+//! `close >= open` (an unchanged candle is white), black `close < open`; upper shadow
+//! `high - (close if white else open)`, lower shadow `(open if white else close) - low`.
+//!
+//! "Short", "long", "very short", "near" and "far" are TA-Lib's candle settings with its
+//! default periods and factors (`settings.rs`), each an average over the candles before the
+//! one judged, kept as a running total that starts and slides exactly as TA-Lib's does
+//! (`tape.rs`), so outputs agree with TA-Lib bit for bit.
 
 mod bearish_engulfing;
 mod bullish_engulfing;
 mod doji;
 mod hammer;
+mod recent;
+mod settings;
 mod shape;
 mod shooting_star;
+mod tape;
 mod three_black_crows;
 mod three_white_soldiers;
 
@@ -43,35 +55,37 @@ const fn pattern(name: &'static str, summary: &'static str, build: crate::regist
 pub(crate) const DEFS: &[Def] = &[
     pattern(
         "bullish_engulfing",
-        "a bullish candle whose body covers the previous bearish candle's body",
+        "a white body covering the previous black body (TA-Lib CDLENGULFING > 0)",
         |_| Ok(boxed(BullishEngulfing::new())),
     ),
     pattern(
         "bearish_engulfing",
-        "a bearish candle whose body covers the previous bullish candle's body",
+        "a black body covering the previous white body (TA-Lib CDLENGULFING < 0)",
         |_| Ok(boxed(BearishEngulfing::new())),
     ),
-    pattern("doji", "a body at most 10% of the candle's range", |_| {
-        Ok(boxed(Doji::new()))
-    }),
+    pattern(
+        "doji",
+        "a body at most 10% of the mean range of the 10 previous candles (TA-Lib CDLDOJI)",
+        |_| Ok(boxed(Doji::new())),
+    ),
     pattern(
         "hammer",
-        "lower shadow at least twice the body, upper shadow at most 10% of the range",
+        "a short body atop a long lower shadow, near the previous low (TA-Lib CDLHAMMER)",
         |_| Ok(boxed(Hammer::new())),
     ),
     pattern(
         "shooting_star",
-        "upper shadow at least twice the body, lower shadow at most 10% of the range",
+        "a short body gapping up with a long upper shadow (TA-Lib CDLSHOOTINGSTAR)",
         |_| Ok(boxed(ShootingStar::new())),
     ),
     pattern(
         "three_white_soldiers",
-        "three long bullish candles closing near their highs, each opening in the previous body",
+        "three advancing white candles with short upper shadows (TA-Lib CDL3WHITESOLDIERS)",
         |_| Ok(boxed(ThreeWhiteSoldiers::new())),
     ),
     pattern(
         "three_black_crows",
-        "three long bearish candles closing near their lows, each opening in the previous body",
+        "a white candle, then three declining black ones (TA-Lib CDL3BLACKCROWS)",
         |_| Ok(boxed(ThreeBlackCrows::new())),
     ),
 ];
@@ -82,18 +96,35 @@ mod tests {
 
     use crate::{Error, Spec};
 
-    #[test]
-    fn patterns_build_by_name_and_write_booleans() {
-        let doji = Candle::ohlcv(0, 10.0, 11.0, 9.0, 10.0, 1.0);
+    /// Feeds `n` copies of `candle` to a pattern built by name and returns the readiness of
+    /// each update and the last value written.
+    fn feed(spec: &str, candle: &Candle, n: usize) -> (Vec<bool>, f64) {
+        let mut built = Spec::parse(spec).unwrap().build().unwrap();
         let mut out = [f64::NAN];
-        let mut built = Spec::parse("doji()").unwrap().build().unwrap();
-        assert!(built.update(&doji, None, &mut out));
-        assert_eq!(out[0], 1.0);
-        let mut built = Spec::parse("three_black_crows").unwrap().build().unwrap();
-        assert!(!built.update(&doji, None, &mut out));
-        assert!(!built.update(&doji, None, &mut out));
-        assert!(built.update(&doji, None, &mut out));
-        assert_eq!(out[0], 0.0);
+        let ready = (0..n)
+            .map(|_| built.update(candle, None, &mut out))
+            .collect();
+        (ready, out[0])
+    }
+
+    #[test]
+    fn patterns_build_by_name_and_write_booleans_from_talib_lookback() {
+        let unchanged = Candle::ohlcv(0, 10.0, 11.0, 9.0, 10.0, 1.0);
+        for (spec, lookback, last) in [
+            ("doji()", 10, 1.0),
+            ("bullish_engulfing", 2, 0.0),
+            ("bearish_engulfing", 2, 0.0),
+            ("hammer", 11, 0.0),
+            ("shooting_star", 11, 0.0),
+            ("three_white_soldiers", 12, 0.0),
+            ("three_black_crows", 13, 0.0),
+        ] {
+            let (ready, value) = feed(spec, &unchanged, lookback + 2);
+            let first = ready.iter().position(|r| *r);
+            assert_eq!(first, Some(lookback), "{spec}");
+            assert!(ready[lookback..].iter().all(|r| *r), "{spec}");
+            assert_eq!(value, last, "{spec}");
+        }
     }
 
     #[test]

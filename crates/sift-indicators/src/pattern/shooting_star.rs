@@ -1,40 +1,63 @@
-//! Shooting star: a small body at the bottom of the range with a long upper shadow.
+//! Shooting star: a short body at the bottom of the candle with a long upper shadow, gapping
+//! up from the previous body. TA-Lib `CDLSHOOTINGSTAR`.
 
 use std::fmt;
 
 use sift_core::Candle;
 
-use super::shape::Shape;
+use super::recent::Recent;
+use super::settings::{Average, BODY_SHORT, SHADOW_LONG, SHADOW_VERY_SHORT, longest};
+use super::tape::Tape;
 use crate::Indicator;
 
-/// The upper shadow must be at least this many bodies long.
-const MIN_SHADOW_TO_BODY: f64 = 2.0;
-/// The lower shadow may be at most this fraction of the range.
-const MAX_OTHER_SHADOW_TO_RANGE: f64 = 0.1;
+/// TA-Lib's lookback: the longest setting period, plus the previous candle.
+const LOOKBACK: usize = longest(&[BODY_SHORT, SHADOW_LONG, SHADOW_VERY_SHORT]) + 1;
 
-/// SHOOTING_STAR: `high > low`, upper shadow `>= 2 × body` and lower shadow `<= 0.1 × range`,
-/// with body `|close - open|`, upper shadow `high - max(open, close)`, lower shadow
-/// `min(open, close) - low`. Either colour. The mirror image of [`Hammer`](super::Hammer).
+/// SHOOTING_STAR: equals TA-Lib `CDLSHOOTINGSTAR != 0` (TA-Lib returns -100). With body
+/// `|close - open|`, white meaning `close >= open`, and `prev` the previous candle, all of:
 ///
-/// Together the conditions put the body in the bottom third of the range and make the upper
-/// shadow at least 60% of it. The shape alone is judged: after a rise it is a shooting star,
-/// after a decline the same shape is called an inverted hammer, so a rule adds the trend it
-/// wants (`shooting_star() and close > sma(50)`). A gravestone doji (open = close = low)
-/// qualifies. Outputs from the first candle.
-#[derive(Debug, Clone, Default)]
-pub struct ShootingStar;
+/// - the body gaps up from the previous body:
+///   `min(open, close) > max(prev.open, prev.close)`;
+/// - short body (`BodyShort`):
+///   `body < 1.0 × (mean body of the 10 previous candles)`;
+/// - long upper shadow (`ShadowLong`, the candle's own body):
+///   `high - (close if white else open) > 1.0 × body`;
+/// - very short lower shadow (`ShadowVeryShort`):
+///   `(open if white else close) - low < 0.1 × (mean high-low range of the 10 previous candles)`.
+///
+/// Either colour qualifies. The gap makes the previous candle part of the pattern: a candle
+/// opening at the previous close never qualifies. TA-Lib judges no longer trend; after a
+/// decline the same shape is an inverted hammer, so a rule adds the trend it wants
+/// (`shooting_star() and close > sma(50)`). Averages exclude the current candle; both are
+/// TA-Lib's running totals (see `settings.rs`), so results match it bit for bit.
+///
+/// `None` for the first 11 candles; the first value is at the 12th (index 11).
+#[derive(Debug, Clone)]
+pub struct ShootingStar {
+    /// `BodyShort` and `ShadowVeryShort` for the current candle.
+    tape: Tape<2>,
+}
 
 impl ShootingStar {
     pub fn new() -> Self {
-        Self
+        Self {
+            tape: Tape::new(LOOKBACK, [(BODY_SHORT, 0), (SHADOW_VERY_SHORT, 0)]),
+        }
     }
 
-    /// Whether one candle has a shooting star's shape.
-    pub fn matches(candle: &Candle) -> bool {
-        let s = Shape::of(candle);
-        s.range() > 0.0
-            && s.upper_shadow() >= MIN_SHADOW_TO_BODY * s.body()
-            && s.lower_shadow() <= MAX_OTHER_SHADOW_TO_RANGE * s.range()
+    fn matches(recent: &Recent, [body_short, shadow_very_short]: &[Average; 2]) -> bool {
+        let c = recent.ago(0);
+        let prev = recent.ago(1);
+        c.body_bottom() > prev.body_top()
+            && c.real_body() < body_short.value()
+            && c.upper_shadow() > SHADOW_LONG.of_own(c)
+            && c.lower_shadow() < shadow_very_short.value()
+    }
+}
+
+impl Default for ShootingStar {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
@@ -43,10 +66,12 @@ impl Indicator for ShootingStar {
 
     #[inline]
     fn update(&mut self, candle: &Candle) -> Option<bool> {
-        Some(Self::matches(candle))
+        self.tape.step(candle, Self::matches)
     }
 
-    fn reset(&mut self) {}
+    fn reset(&mut self) {
+        self.tape.reset();
+    }
 }
 
 impl fmt::Display for ShootingStar {
@@ -59,30 +84,43 @@ impl fmt::Display for ShootingStar {
 mod tests {
     use rstest::rstest;
 
-    use super::super::shape::candle;
+    use super::super::shape::{background, candle};
     use super::*;
 
+    /// Eleven candles with body [100, 101] and range 2, then `last`: `BodyShort` is 1.0 and
+    /// `ShadowVeryShort` 0.2, and the body must start above 101.
+    fn judge(last: Candle) -> Vec<Option<bool>> {
+        let mut candles = background(11);
+        candles.push(last);
+        crate::batch(&mut ShootingStar::new(), &candles)
+    }
+
     #[rstest]
-    #[case::bearish(1.0, 10.0, 0.0, 0.0, true)]
-    #[case::bullish(0.0, 10.0, 0.0, 1.0, true)]
-    #[case::shadow_exactly_two_bodies(3.0, 10.0, 0.0, 0.0, true)]
-    #[case::shadow_under_two_bodies(4.0, 10.0, 0.0, 0.0, false)]
-    #[case::lower_shadow_at_the_limit(2.0, 10.0, 0.0, 1.0, true)]
-    #[case::lower_shadow_too_long(2.0, 10.0, 0.0, 1.5, false)]
-    #[case::gravestone_doji(0.0, 10.0, 0.0, 0.0, true)]
-    #[case::hammer_shape(9.0, 10.0, 0.0, 10.0, false)]
-    #[case::no_range(5.0, 5.0, 5.0, 5.0, false)]
-    fn recognises_a_shooting_star(
-        #[case] open: f64,
-        #[case] high: f64,
-        #[case] low: f64,
-        #[case] close: f64,
-        #[case] expected: bool,
-    ) {
-        assert_eq!(
-            ShootingStar::new().update(&candle(open, high, low, close)),
-            Some(expected)
-        );
+    #[case::white(candle(101.25, 103.0, 101.2, 101.5), true)]
+    #[case::black(candle(101.5, 103.0, 101.2, 101.25), true)]
+    #[case::opens_at_the_previous_close(candle(101.0, 103.0, 100.95, 101.25), false)]
+    #[case::body_not_short(candle(101.25, 104.0, 101.2, 102.25), false)]
+    #[case::upper_shadow_equals_body(candle(101.25, 101.75, 101.2, 101.5), false)]
+    #[case::lower_shadow_too_long(candle(101.25, 103.0, 101.0, 101.5), false)]
+    fn judges_the_current_candle_and_the_gap(#[case] last: Candle, #[case] expected: bool) {
+        let out = judge(last);
+        assert!(out[..11].iter().all(Option::is_none));
+        assert_eq!(out[11], Some(expected));
+    }
+
+    #[test]
+    fn replays_after_reset() {
+        let mut candles = background(11);
+        candles.extend([
+            candle(101.25, 103.0, 101.2, 101.5),
+            candle(101.5, 103.0, 101.2, 101.25),
+        ]);
+        let mut p = ShootingStar::new();
+        let first = crate::batch(&mut p, &candles);
+        // The second star does not gap above the first star's body.
+        assert_eq!(first[11..], [Some(true), Some(false)]);
+        p.reset();
+        assert_eq!(crate::batch(&mut p, &candles), first);
     }
 
     #[test]

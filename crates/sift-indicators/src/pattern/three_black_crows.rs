@@ -1,54 +1,82 @@
-//! Three black crows: three long falling candles, each opening in the previous body.
+//! Three black crows: after a white candle, three black candles declining with short lower
+//! shadows, each opening within the previous body. TA-Lib `CDL3BLACKCROWS`.
 
 use std::fmt;
 
 use sift_core::Candle;
 
-use super::shape::Shape;
+use super::recent::Recent;
+use super::settings::{Average, SHADOW_VERY_SHORT, longest};
+use super::tape::Tape;
 use crate::Indicator;
 
-/// A crow's body is at least this fraction of its range.
-const MIN_BODY_TO_RANGE: f64 = 0.5;
-/// A crow closes near its low: `close - low` is at most this fraction of its range.
-const MAX_CLOSE_TO_LOW: f64 = 0.25;
+/// TA-Lib's lookback: `ShadowVeryShort`'s period, plus the three earlier candles.
+const LOOKBACK: usize = longest(&[SHADOW_VERY_SHORT]) + 3;
 
-/// THREE_BLACK_CROWS: the last three candles are each
-/// - bearish (`close < open`) with a long body: `open - close >= 0.5 × (high - low)`;
-/// - closing near the low: `close - low <= 0.25 × (high - low)`;
+/// THREE_BLACK_CROWS: equals TA-Lib `CDL3BLACKCROWS != 0` (TA-Lib returns -100). With
+/// `before` the candle before the crows, `first`, `second`, `third` the last three candles
+/// (`third` is the current one), and lower shadow `close - low` (the crows are black), all of:
 ///
-/// and the second and third each
-/// - open within the previous candle's body: `prev.close <= open <= prev.open`;
-/// - close below the previous close: `close < prev.close`.
+/// - `before` is white (`close >= open`) and `first`, `second`, `third` are black
+///   (`close < open`);
+/// - the first crow closes under the preceding high: `first.close < before.high`;
+/// - each later crow opens strictly within the previous body:
+///   `first.close < second.open < first.open` and `second.close < third.open < second.open`;
+/// - consecutively lower closes: `first.close > second.close > third.close`;
+/// - each crow has a very short lower shadow (`ShadowVeryShort`):
+///   `lower shadow < 0.1 × (mean high-low range of the 10 candles before that crow)`.
 ///
-/// Opening at the previous close counts as within the body, as is usual for crypto candles.
-/// `None` until three candles have been seen; the pattern is judged on the last three.
-#[derive(Debug, Clone, Default)]
+/// So four candles are judged, not three: without a white candle before them, three falling
+/// candles are not crows. Opening at the previous close does not count as within the body.
+/// TA-Lib judges no longer trend; a rule adds it. Averages are TA-Lib's running totals (see
+/// `settings.rs`), so results match it bit for bit.
+///
+/// `None` for the first 13 candles; the first value is at the 14th (index 13).
+#[derive(Debug, Clone)]
 pub struct ThreeBlackCrows {
-    /// The two candles before the current one, oldest first.
-    previous: [Option<Shape>; 2],
+    /// `ShadowVeryShort` for the first, second and third crow.
+    tape: Tape<3>,
 }
 
 impl ThreeBlackCrows {
     pub fn new() -> Self {
-        Self::default()
+        Self {
+            tape: Tape::new(
+                LOOKBACK,
+                [
+                    (SHADOW_VERY_SHORT, 2),
+                    (SHADOW_VERY_SHORT, 1),
+                    (SHADOW_VERY_SHORT, 0),
+                ],
+            ),
+        }
     }
 
-    fn is_crow(c: &Shape) -> bool {
-        c.is_bearish()
-            && c.body() >= MIN_BODY_TO_RANGE * c.range()
-            && c.close - c.low <= MAX_CLOSE_TO_LOW * c.range()
+    fn matches(recent: &Recent, [short_1, short_2, short_3]: &[Average; 3]) -> bool {
+        let before = recent.ago(3);
+        let first = recent.ago(2);
+        let second = recent.ago(1);
+        let third = recent.ago(0);
+        before.is_white()
+            && first.is_black()
+            && second.is_black()
+            && third.is_black()
+            && second.open < first.open
+            && second.open > first.close
+            && third.open < second.open
+            && third.open > second.close
+            && before.high > first.close
+            && first.close > second.close
+            && second.close > third.close
+            && first.lower_shadow() < short_1.value()
+            && second.lower_shadow() < short_2.value()
+            && third.lower_shadow() < short_3.value()
     }
+}
 
-    fn declines(previous: &Shape, current: &Shape) -> bool {
-        previous.close <= current.open
-            && current.open <= previous.open
-            && current.close < previous.close
-    }
-
-    fn matches(first: &Shape, second: &Shape, third: &Shape) -> bool {
-        [first, second, third].into_iter().all(Self::is_crow)
-            && Self::declines(first, second)
-            && Self::declines(second, third)
+impl Default for ThreeBlackCrows {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
@@ -57,14 +85,11 @@ impl Indicator for ThreeBlackCrows {
 
     #[inline]
     fn update(&mut self, candle: &Candle) -> Option<bool> {
-        let third = Shape::of(candle);
-        let [first, second] = self.previous;
-        self.previous = [second, Some(third)];
-        Some(Self::matches(&first?, &second?, &third))
+        self.tape.step(candle, Self::matches)
     }
 
     fn reset(&mut self) {
-        self.previous = [None, None];
+        self.tape.reset();
     }
 }
 
@@ -78,61 +103,67 @@ impl fmt::Display for ThreeBlackCrows {
 mod tests {
     use rstest::rstest;
 
-    use super::super::shape::candle;
+    use super::super::shape::{background, candle};
     use super::*;
 
-    // Bodies [13, 15] and [11, 13]; each closes 0.1 above its low.
+    // Crows with body 1.5, lower shadow 0.125 and range 2, like the background's range, so
+    // `ShadowVeryShort` stays 0.2. The last background candle (white, high 101.5) comes
+    // before them.
     fn first() -> Candle {
-        candle(15.0, 15.1, 12.9, 13.0)
+        candle(101.25, 101.625, 99.625, 99.75)
     }
 
     fn second() -> Candle {
-        candle(13.0, 13.1, 10.9, 11.0)
+        candle(100.5, 100.875, 98.875, 99.0)
+    }
+
+    fn third() -> Candle {
+        candle(99.75, 100.125, 98.125, 98.25)
+    }
+
+    fn judge(before: Candle, third: Candle) -> Vec<Option<bool>> {
+        let mut candles = background(10);
+        candles.extend([before, first(), second(), third]);
+        crate::batch(&mut ThreeBlackCrows::new(), &candles)
+    }
+
+    fn white() -> Candle {
+        background(1)[0]
     }
 
     #[rstest]
-    #[case::three_crows(candle(12.0, 12.2, 9.5, 9.6), true)]
-    #[case::opens_at_the_previous_close(candle(11.0, 11.1, 8.9, 9.0), true)]
-    #[case::long_lower_shadow(candle(12.0, 12.2, 7.5, 9.6), false)]
-    #[case::gaps_below_the_previous_body(candle(10.5, 10.6, 9.0, 9.1), false)]
-    #[case::opens_above_the_previous_body(candle(13.5, 13.6, 9.5, 9.6), false)]
-    #[case::small_body(candle(11.5, 13.0, 10.0, 10.8), false)]
-    #[case::no_lower_close(candle(12.5, 12.6, 10.9, 11.0), false)]
-    #[case::bullish(candle(11.0, 13.0, 10.9, 12.9), false)]
-    fn judges_the_third_candle(#[case] third: Candle, #[case] expected: bool) {
-        let mut p = ThreeBlackCrows::new();
-        assert_eq!(
-            crate::batch(&mut p, &[first(), second(), third]),
-            vec![None, None, Some(expected)]
-        );
+    #[case::three_crows(third(), true)]
+    #[case::lower_shadow_too_long(candle(99.75, 100.125, 97.75, 98.25), false)]
+    #[case::opens_at_the_previous_close(candle(99.0, 99.375, 97.375, 97.5), false)]
+    #[case::opens_above_the_previous_open(candle(100.75, 100.875, 98.125, 98.25), false)]
+    #[case::no_lower_close(candle(99.75, 100.125, 99.125, 99.25), false)]
+    #[case::white(candle(98.25, 100.125, 98.125, 99.75), false)]
+    fn judges_the_third_crow(#[case] third: Candle, #[case] expected: bool) {
+        let out = judge(white(), third);
+        assert!(out[..13].iter().all(Option::is_none));
+        assert_eq!(out[13], Some(expected));
+    }
+
+    #[rstest]
+    #[case::black(candle(101.0, 101.5, 99.5, 100.0))]
+    #[case::high_not_above_the_first_close(candle(99.0, 99.75, 98.75, 99.5))]
+    fn the_candle_before_must_be_white_and_above_the_first_close(#[case] before: Candle) {
+        assert_eq!(judge(before, third())[13], Some(false));
     }
 
     #[test]
-    fn every_candle_must_be_a_crow() {
-        // The middle candle is bullish.
-        let candles = [
-            first(),
-            candle(13.0, 14.1, 12.9, 14.0),
-            candle(13.5, 13.6, 11.9, 12.0),
-        ];
-        assert_eq!(
-            crate::batch(&mut ThreeBlackCrows::new(), &candles)[2],
-            Some(false)
-        );
-    }
-
-    #[test]
-    fn slides_over_the_last_three_and_replays_after_reset() {
-        let candles = [
+    fn replays_after_reset() {
+        let mut candles = background(11);
+        candles.extend([
             first(),
             second(),
-            candle(12.0, 12.2, 9.5, 9.6),
-            candle(10.0, 10.1, 8.4, 8.5),
-            candle(8.5, 9.5, 8.0, 9.3),
-        ];
+            third(),
+            candle(98.5, 98.625, 96.875, 97.0),
+        ]);
         let mut p = ThreeBlackCrows::new();
         let out = crate::batch(&mut p, &candles);
-        assert_eq!(out, vec![None, None, Some(true), Some(true), Some(false)]);
+        // The fourth falling candle follows a black one, not a white one.
+        assert_eq!(out[13..], [Some(true), Some(false)]);
         p.reset();
         assert_eq!(crate::batch(&mut p, &candles), out);
     }

@@ -1,21 +1,21 @@
 //! Market structure: rolling extremes, swing pivots, volume profile and divergences, one file
-//! each.
+//! each. The mirrored high and low indicators share one generic implementation per concept,
+//! parameterised by a [`Side`]: [`Highest`] and [`Lowest`] are [`Extremum`], [`PivotHigh`] and
+//! [`PivotLow`] are [`Pivot`].
 //!
 //! [`Divergence`] compares two series and so is not a registry entry: the rule language builds
 //! it from `divergence(bullish, low, rsi(14), 30, 5)` and feeds it both values per bar.
 
 mod divergence;
-mod highest;
-mod lowest;
-mod pivot_high;
-mod pivot_low;
+mod extreme;
+mod pivot;
+mod side;
 mod volume_profile;
 
 pub use divergence::{Divergence, DivergenceKind};
-pub use highest::Highest;
-pub use lowest::Lowest;
-pub use pivot_high::PivotHigh;
-pub use pivot_low::PivotLow;
+pub use extreme::{Extremum, Highest, Lowest};
+pub use pivot::{Pivot, PivotHigh, PivotLow};
+pub use side::{High, Low, Side};
 pub use volume_profile::{HvNode, VolumeProfile, VolumeProfileOutput};
 
 use crate::Source;
