@@ -8,8 +8,10 @@ use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use sift_core::Candle;
-use sift_indicators::average::{Ema, Sma};
+use sift_indicators::average::{Dema, Ema, Rma, Sma, Tema, Vwma, Wma};
+use sift_indicators::momentum::{Macd, Rsi};
 use sift_indicators::registry::{self, Args};
+use sift_indicators::volatility::{Atr, Bb};
 use sift_indicators::{Indicator, Source, batch};
 
 /// Candles per measured iteration: enough to amortise timer overhead, few enough to stay in cache.
@@ -90,6 +92,12 @@ fn typed(c: &mut Criterion) {
     }
     bench!("sma(20)", Sma::new(20).expect("valid period"));
     bench!("ema(20)", Ema::new(20).expect("valid period"));
+    bench!("wma(20)", Wma::new(20).expect("valid period"));
+    bench!("rma(20)", Rma::new(20).expect("valid period"));
+    bench!("dema(20)", Dema::new(20).expect("valid period"));
+    bench!("tema(20)", Tema::new(20).expect("valid period"));
+    bench!("vwma(20)", Vwma::new(20).expect("valid period"));
+    bench!("rsi(14)", Rsi::new(14).expect("valid period"));
     group.finish();
 }
 
@@ -103,6 +111,28 @@ fn batch_million(c: &mut Criterion) {
     });
     group.bench_function("ema(20)", |b| {
         b.iter(|| black_box(batch(&mut Ema::new(20).expect("valid period"), &data)));
+    });
+    group.bench_function("rsi(14)", |b| {
+        b.iter(|| black_box(batch(&mut Rsi::new(14).expect("valid period"), &data)));
+    });
+    group.bench_function("macd(12, 26, 9)", |b| {
+        b.iter(|| {
+            black_box(batch(
+                &mut Macd::new(12, 26, 9).expect("valid periods"),
+                &data,
+            ))
+        });
+    });
+    group.bench_function("bb(20, 2)", |b| {
+        b.iter(|| {
+            black_box(batch(
+                &mut Bb::new(20, 2.0).expect("valid parameters"),
+                &data,
+            ))
+        });
+    });
+    group.bench_function("atr(14)", |b| {
+        b.iter(|| black_box(batch(&mut Atr::new(14).expect("valid period"), &data)));
     });
     group.finish();
 }

@@ -39,7 +39,12 @@ pub use indicator::{Indicator, Outputs, SeriesIndicator, batch};
 pub use source::Source;
 pub use spec::Spec;
 
-/// Checks a period parameter for typed constructors: at least 1.
+/// The largest period or count any indicator accepts. Windows are allocated up front, so an
+/// absurd period from user input must be an error, not an out-of-memory abort; Sift keeps far
+/// less history than this anyway.
+pub const MAX_PERIOD: usize = 100_000;
+
+/// Checks a period parameter for typed constructors: at least 1, at most [`MAX_PERIOD`].
 pub(crate) fn check_period(
     indicator: &'static str,
     param: &'static str,
@@ -51,6 +56,23 @@ pub(crate) fn check_period(
             param,
             value: 0.0,
             reason: "must be at least 1",
+        });
+    }
+    check_count(indicator, param, value)
+}
+
+/// Checks a count parameter (which may be 0) for typed constructors: at most [`MAX_PERIOD`].
+pub(crate) fn check_count(
+    indicator: &'static str,
+    param: &'static str,
+    value: usize,
+) -> Result<usize, Error> {
+    if value > MAX_PERIOD {
+        return Err(Error::InvalidParameter {
+            indicator,
+            param,
+            value: value as f64,
+            reason: "must be at most 100000",
         });
     }
     Ok(value)

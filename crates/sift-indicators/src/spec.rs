@@ -102,20 +102,21 @@ impl Spec {
                 indicator: def.name,
                 param: param.name,
             })?;
+            let max_count = crate::MAX_PERIOD as f64;
             let valid = match param.kind {
-                ParamKind::Period => value.fract() == 0.0 && value >= 1.0,
-                ParamKind::Count => value.fract() == 0.0 && value >= 0.0,
-                ParamKind::Real => value.is_finite(),
+                ParamKind::Period => value.fract() == 0.0 && (1.0..=max_count).contains(&value),
+                ParamKind::Count => value.fract() == 0.0 && (0.0..=max_count).contains(&value),
+                ParamKind::Real => value.is_finite() && value.abs() <= 1e9,
             };
-            if !valid || value > 1e9 {
+            if !valid {
                 return Err(Error::InvalidParameter {
                     indicator: def.name,
                     param: param.name,
                     value,
                     reason: match param.kind {
-                        ParamKind::Period => "expected a whole number of bars, at least 1",
-                        ParamKind::Count => "expected a whole number, at least 0",
-                        ParamKind::Real => "expected a finite number",
+                        ParamKind::Period => "expected a whole number of bars from 1 to 100000",
+                        ParamKind::Count => "expected a whole number from 0 to 100000",
+                        ParamKind::Real => "expected a finite number within ±1e9",
                     },
                 });
             }
@@ -157,4 +158,72 @@ fn parse_number(spec: &str, text: &str) -> Result<f64, Error> {
 
 fn param_list(def: &Def) -> String {
     def.signature()
+}
+
+#[cfg(test)]
+mod tests {
+    use rstest::rstest;
+
+    use super::*;
+
+    #[rstest]
+    #[case("rsi", "rsi", &[14.0], Source::Close)]
+    #[case("rsi()", "rsi", &[14.0], Source::Close)]
+    #[case(" macd(5, 35) ", "macd", &[5.0, 35.0, 9.0], Source::Close)]
+    #[case("bb(20, mult=2.5)", "bb", &[20.0, 2.5], Source::Close)]
+    #[case("bb(mult=1, n=10)", "bb", &[10.0, 1.0], Source::Close)]
+    #[case("sma(volume, 20)", "sma", &[20.0], Source::Volume)]
+    #[case("rsi(hl2, 7)", "rsi", &[7.0], Source::Hl2)]
+    #[case("highest(20)", "highest", &[20.0], Source::High)]
+    fn parses_positional_named_and_source_arguments(
+        #[case] text: &str,
+        #[case] name: &str,
+        #[case] values: &[f64],
+        #[case] source: Source,
+    ) {
+        let spec = Spec::parse(text).unwrap();
+        assert_eq!(spec.def.name, name);
+        assert_eq!(spec.args.values, values);
+        assert_eq!(spec.args.source, source);
+    }
+
+    #[rstest]
+    #[case("rsx(14)", "unknown indicator \"rsx\"")]
+    #[case("rsi(14", "expected ')' at the end")]
+    #[case("rsi(14, 2)", "too many arguments")]
+    #[case("rsi(n=14, 3)", "positional argument after a named one")]
+    #[case("bb(20, mul=2)", "unknown parameter \"mul\"")]
+    #[case("sma()", "missing parameter n")]
+    #[case("sma(2.5)", "from 1 to 100000")]
+    #[case("sma(0)", "from 1 to 100000")]
+    #[case("sma(100001)", "from 1 to 100000")]
+    #[case("pivot_high(-1)", "from 0 to 100000")]
+    #[case("bb(20, 1e10)", "within ±1e9")]
+    #[case("sma(x)", "unknown source series \"x\"")]
+    #[case("obv(close)", "obv does not take a source series")]
+    #[case("rsi(14,)", "empty argument")]
+    #[case("rsi(abc=)", "unknown parameter \"abc\"")]
+    #[case("sma(1e400)", "expected a number")]
+    fn rejects_bad_specs_with_a_clear_message(#[case] text: &str, #[case] message: &str) {
+        let err = Spec::parse(text).unwrap_err().to_string();
+        assert!(err.contains(message), "{text}: {err}");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn parsing_and_building_never_panic(
+            name in proptest::sample::select(registry::all().map(|d| d.name).collect::<Vec<_>>()),
+            args in "[a-z0-9_=., +-]{0,24}",
+        ) {
+            if let Ok(spec) = Spec::parse(&format!("{name}({args})")) {
+                let _ = spec.build();
+            }
+        }
+    }
+
+    #[test]
+    fn the_largest_period_builds() {
+        let spec = Spec::parse("sma(100000)").unwrap();
+        assert!(spec.build().is_ok());
+    }
 }

@@ -197,7 +197,7 @@ fn unknown_indicator_lists_what_exists() {
         "-i",
         "rsi(0)",
     ]));
-    assert!(err.contains("rsi") && err.contains("at least 1"), "{err}");
+    assert!(err.contains("rsi") && err.contains("from 1 to 100000"), "{err}");
 }
 
 #[test]

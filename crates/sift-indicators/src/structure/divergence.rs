@@ -77,6 +77,7 @@ impl Divergence {
     /// `min_sep` must be at least 1 and `lookback` at least `min_sep`.
     pub fn new(kind: DivergenceKind, lookback: usize, min_sep: usize) -> Result<Self, Error> {
         let min_sep = check_period("divergence", "min_sep", min_sep)?;
+        let lookback = check_period("divergence", "lookback", lookback)?;
         if lookback < min_sep {
             return Err(Error::InvalidParameter {
                 indicator: "divergence",

@@ -7,7 +7,7 @@ use sift_core::Candle;
 
 use super::side::{High, Low, Side};
 use crate::window::{Ring, RollingExtreme};
-use crate::{Error, Indicator, SeriesIndicator, Source};
+use crate::{Error, Indicator, SeriesIndicator, Source, check_count};
 
 /// PIVOT_HIGH(left, right): the price of the most recent confirmed pivot high, held until the
 /// next one. Reads the candle high unless configured otherwise (`pivot_high(close, 5, 5)`).
@@ -56,8 +56,13 @@ pub struct Pivot<S: Side> {
 }
 
 impl<S: Side> Pivot<S> {
-    /// Every pair of counts is valid; the `Result` keeps the shape of every constructor.
+    /// Either count may be 0; both must be at most [`crate::MAX_PERIOD`].
     pub fn new(left: usize, right: usize) -> Result<Self, Error> {
+        let name = S::PIVOT_NAME;
+        let (left, right) = (
+            check_count(name, "left", left)?,
+            check_count(name, "right", right)?,
+        );
         Ok(Self {
             left,
             right,

@@ -23,6 +23,8 @@ pub trait Side: sealed::Sealed + Clone + Copy + fmt::Debug + Send + Sync + 'stat
     const EXTREMUM_LABEL: &'static str;
     /// Display name of the pivot (`PIVOT_HIGH`).
     const PIVOT_LABEL: &'static str;
+    /// The pivot's registry name, for errors.
+    const PIVOT_NAME: &'static str;
 
     /// Whether `value` is strictly beyond `bound`: `value > bound` for highs, `<` for lows.
     fn beyond(value: f64, bound: f64) -> bool;
@@ -45,6 +47,7 @@ impl Side for High {
     const EXTREMUM_NAME: &'static str = "highest";
     const EXTREMUM_LABEL: &'static str = "HIGHEST";
     const PIVOT_LABEL: &'static str = "PIVOT_HIGH";
+    const PIVOT_NAME: &'static str = "pivot_high";
 
     #[inline]
     fn beyond(value: f64, bound: f64) -> bool {
@@ -63,6 +66,7 @@ impl Side for Low {
     const EXTREMUM_NAME: &'static str = "lowest";
     const EXTREMUM_LABEL: &'static str = "LOWEST";
     const PIVOT_LABEL: &'static str = "PIVOT_LOW";
+    const PIVOT_NAME: &'static str = "pivot_low";
 
     #[inline]
     fn beyond(value: f64, bound: f64) -> bool {

@@ -33,7 +33,7 @@ impl_outputs!(BbOutput {
 ///
 /// - `middle` is the SMA of the window (TA-Lib's running sum divided by `n`);
 /// - `d = mult * sd`, with `sd` the population standard deviation of the window from
-///   [`RollingMoments`] (TA-Lib 0.8's fused `BBANDS` path uses the same shifted-sum variance as
+///   `RollingMoments` (TA-Lib 0.8's fused `BBANDS` path uses the same shifted-sum variance as
 ///   its `STDDEV`, and takes the root only of a non-zero variance);
 /// - `upper = middle + d`, `lower = middle - d`;
 /// - `width = (upper - lower) / middle`, defined as 0 when `middle == 0`;

@@ -10,7 +10,7 @@ use crate::{Error, Indicator, SeriesIndicator, Source, check_period};
 /// STDDEV(n): the population standard deviation of the last `n` values (divided by `n`, not
 /// `n - 1`). Matches TA-Lib `STDDEV` with `nbdev = 1`.
 ///
-/// The square root of the variance of [`RollingMoments`] (TA-Lib 0.8's shifted-sum `VAR`),
+/// The square root of the variance of `RollingMoments` (TA-Lib 0.8's shifted-sum `VAR`),
 /// taken unconditionally: a flat window gives exactly 0, and a tiny but real deviation (prices
 /// near 1e-8) is not rounded to zero. First value at the `n`-th input. `n = 1` gives 0.
 #[derive(Debug, Clone)]

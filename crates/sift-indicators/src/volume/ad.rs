@@ -18,7 +18,7 @@ pub(crate) fn close_location(candle: &Candle) -> Option<f64> {
 }
 
 /// AD: the Chaikin accumulation/distribution line, a running total of money flow volume
-/// `clv * volume` (see [`close_location`]). Matches TA-Lib `AD`.
+/// `clv * volume` (see `close_location`). Matches TA-Lib `AD`.
 ///
 /// Starts at 0 and has a value from the first candle on; a candle with `high == low` adds
 /// nothing.
