@@ -12,4 +12,13 @@ for crate in sift-core sift-indicators sift-rules sift-engine; do
     status=1
   fi
 done
+# No clock reads, sleeping, files or sockets in their sources either (tests and benches aside).
+clock='(SystemTime|Instant|Utc|Local)::now|thread::sleep|std::(fs|net)::'
+for crate in sift-core sift-indicators sift-rules sift-engine; do
+  [ -d "crates/$crate/src" ] || continue
+  if grep -rnE "$clock" "crates/$crate/src"; then
+    echo "$crate must not read the clock, sleep or do IO" >&2
+    status=1
+  fi
+done
 exit $status

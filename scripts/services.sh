@@ -39,17 +39,24 @@ postgres() {
     as_root pg_createcluster "$version" main >/dev/null
   fi
   local hba="/etc/postgresql/$version/main/pg_hba.conf"
-  # Test machines only: trust loopback connections, as the tests expect (no passwords in the repo).
-  if ! as_root grep -q '^host all all 127.0.0.1/32 trust' "$hba"; then
+  # The tests connect over loopback without a password (no secrets in the repository), so this
+  # cluster must trust loopback connections. Say so loudly: it changes the machine's settings.
+  if ! as_root grep -qE '^host\s+all\s+all\s+127\.0\.0\.1/32\s+trust' "$hba"; then
+    log "WARNING: adding loopback trust authentication to $hba for the tests"
     as_root sed -i '1i host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust' "$hba"
   fi
   log "starting postgresql $version"
   as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start 2>/dev/null \
-    || as_root pg_ctlcluster "$version" main start
+    || as_root pg_ctlcluster "$version" main start 2>/dev/null || true
+  # A cluster that was already running (apt starts it on systemd hosts) must re-read pg_hba.conf.
+  as_root pg_ctlcluster --skip-systemctl-redirect "$version" main reload 2>/dev/null \
+    || as_root pg_ctlcluster "$version" main reload 2>/dev/null || true
   wait_port 5432 postgresql
-  for role in postgres root; do
+  local me
+  me=$(id -un)
+  for role in postgres root ${SUDO_USER:-} "$me"; do
     as_root su postgres -c "psql -qtAc \"select 1 from pg_roles where rolname='$role'\" | grep -q 1 \
-      || psql -qc 'create role $role superuser login'" >/dev/null
+      || psql -qc 'create role \"$role\" superuser login'" >/dev/null
   done
   as_root su postgres -c "psql -qtAc \"select 1 from pg_database where datname='test'\" | grep -q 1 \
     || createdb test" >/dev/null
@@ -64,7 +71,7 @@ redis() {
   log "starting redis"
   local dir=/var/lib/redis
   as_root mkdir -p "$dir"
-  as_root redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" \
+  as_root redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" \
     --appendonly no --dir "$dir" --logfile "$dir/sift-test.log" >/dev/null
   wait_port 6379 redis
 }

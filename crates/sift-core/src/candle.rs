@@ -31,8 +31,11 @@ pub struct Candle {
 }
 
 impl Candle {
-    /// A closed candle from OHLCV values alone; the other volumes and trades are zero and the
-    /// close time equals the open time. Meant for tests, examples and synthetic data.
+    /// A closed candle from OHLCV values alone, for tests, examples and synthetic data.
+    ///
+    /// The other volumes and the trade count are zero, and **the close time equals the open
+    /// time** (no interval is known here), unlike real candles whose close time is the next open
+    /// time minus one millisecond. Set `close_time` yourself where it matters.
     pub fn ohlcv(open_time: i64, open: f64, high: f64, low: f64, close: f64, volume: f64) -> Self {
         Self {
             open_time,

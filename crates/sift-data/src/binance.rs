@@ -1,4 +1,4 @@
-//! Rows of Binance's public kline files: 12 positional columns, no header.
+//! Rows of Binance's public kline files: 12 positional columns, normally without a header.
 //!
 //! ```text
 //! 1735689600000,93576.0,93610.93,93537.5,93610.93,8.2,1735689659999,768978.6,1317,4.3,402413.3,0
@@ -10,7 +10,6 @@ use sift_core::{Candle, Interval};
 
 use crate::Error;
 use crate::field::Row;
-use crate::timestamp::to_millis;
 
 /// The columns in file order, named as in Binance's documentation (`trades` is its `count`).
 pub(crate) const COLUMNS: [&str; 12] = [
@@ -28,15 +27,16 @@ pub(crate) const COLUMNS: [&str; 12] = [
     "ignore",
 ];
 
-/// Whether the first row of a file is a data row: its first field is a number.
+/// Whether the first row of a file is a header: none of its fields is a number.
 ///
-/// Any number counts, not just an integer timestamp, so that a malformed first row such as
-/// `1735689600000.0,...` is reported as a bad `open_time` instead of being skipped as a header.
-pub(crate) fn is_data_row(record: &ByteRecord) -> bool {
-    record
-        .get(0)
-        .and_then(|field| std::str::from_utf8(field).ok())
-        .is_some_and(|text| text.parse::<f64>().is_ok())
+/// Binance's own header (`open_time,open,high,...,ignore`) and any other all-text row qualify.
+/// A row with even one number is data, so that a malformed first row such as
+/// `x1735689600000,1,2,...` or `1735689600000.0,1,2,...` is reported field by field, naming
+/// its line, instead of being skipped as a header. `NaN` and `inf` count as numbers here.
+pub(crate) fn is_header(record: &ByteRecord) -> bool {
+    !record
+        .iter()
+        .any(|field| std::str::from_utf8(field).is_ok_and(|text| text.parse::<f64>().is_ok()))
 }
 
 /// One closed candle of `interval` from a 12-column row, checked by [`Row::check`].
@@ -47,13 +47,13 @@ pub(crate) fn parse_row(
 ) -> Result<Candle, Error> {
     row.expect_width(record, COLUMNS.len())?;
     let candle = Candle {
-        open_time: to_millis(row.i64(record, 0, COLUMNS[0])?),
+        open_time: row.timestamp(record, 0, COLUMNS[0])?,
         open: row.f64(record, 1, COLUMNS[1])?,
         high: row.f64(record, 2, COLUMNS[2])?,
         low: row.f64(record, 3, COLUMNS[3])?,
         close: row.f64(record, 4, COLUMNS[4])?,
         volume: row.f64(record, 5, COLUMNS[5])?,
-        close_time: to_millis(row.i64(record, 6, COLUMNS[6])?),
+        close_time: row.timestamp(record, 6, COLUMNS[6])?,
         quote_volume: row.f64(record, 7, COLUMNS[7])?,
         trades: row.u64(record, 8, COLUMNS[8])?,
         taker_buy_volume: row.f64(record, 9, COLUMNS[9])?,
@@ -66,6 +66,8 @@ pub(crate) fn parse_row(
 
 #[cfg(test)]
 mod tests {
+    use rstest::rstest;
+
     use super::*;
 
     const ROW: Row<'static> = Row {
@@ -83,7 +85,7 @@ mod tests {
             "1735689600000,93576.00,93610.93,93537.50,93610.93,8.21827,1735689659999,\
              768978.6,1317,4.3,402413.3,0",
         );
-        assert!(is_data_row(&rec));
+        assert!(!is_header(&rec));
         let candle = parse_row(ROW, &rec, Interval::M1).unwrap();
         assert_eq!(
             candle,
@@ -132,20 +134,62 @@ mod tests {
         );
     }
 
-    #[test]
-    fn headers_are_not_data() {
-        assert!(!is_data_row(&record(&COLUMNS.join(","))));
-        assert!(!is_data_row(&ByteRecord::new()));
+    #[rstest]
+    #[case::binance(&COLUMNS.join(","))]
+    #[case::binance_documented(
+        "open_time,open,high,low,close,volume,close_time,quote_volume,count,taker_buy_volume,\
+         taker_buy_quote_volume,ignore"
+    )]
+    #[case::other_text("Open Time,Open,High,Low,Close,Volume,Close Time,a,b,c,d,e")]
+    #[case::empty_fields(",,,")]
+    fn headers_are_all_text(#[case] line: &str) {
+        assert!(is_header(&record(line)));
+    }
+
+    #[rstest]
+    #[case::prefixed_time("x1735689600000,1,2,0.5,1.5,10,1735689659999,15,3,5,7,0")]
+    #[case::decimal_time("1735689600000.0,1,2,0.5,1.5,10,1735689659999,15,3,5,7,0")]
+    #[case::one_number("open_time,open,high,low,close,volume,close_time,a,b,c,d,0")]
+    #[case::nan("NaN,a,b")]
+    fn a_row_with_any_number_is_data(#[case] line: &str) {
+        assert!(!is_header(&record(line)));
+    }
+
+    #[rstest]
+    #[case::prefixed_time(
+        "x1735689600000,1,2,0.5,1.5,10,1735689659999,15,3,5,7,0",
+        r#"column open_time: "x1735689600000" is not an integer"#
+    )]
+    #[case::decimal_time(
+        "1735689600000.0,1,2,0.5,1.5,10,1735689659999,15,3,5,7,0",
+        r#"column open_time: "1735689600000.0" is not an integer"#
+    )]
+    #[case::nanosecond_time(
+        "1735689600000000000,1,2,0.5,1.5,10,1735689659999999999,15,3,5,7,0",
+        r#"column open_time: "1735689600000000000" is not a millisecond or microsecond timestamp"#
+    )]
+    #[case::junk_close_time(
+        "1735689600000,1,2,0.5,1.5,10,-170000000000000000,15,3,5,7,0",
+        r#"column close_time: "-170000000000000000" is not a millisecond or microsecond timestamp"#
+    )]
+    fn rejects_bad_times(#[case] line: &str, #[case] message: &str) {
+        let err = parse_row(ROW, &record(line), Interval::M1).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("BTCUSDT-1m-2025-01.csv:3: {message}")
+        );
     }
 
     #[test]
-    fn a_decimal_timestamp_is_bad_data_not_a_header() {
-        let rec = record("1735689600000.0,1,2,0.5,1.5,10,1735689659999,15,3,5,7,0");
-        assert!(is_data_row(&rec));
-        let err = parse_row(ROW, &rec, Interval::M1).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            r#"BTCUSDT-1m-2025-01.csv:3: column open_time: "1735689600000.0" is not an integer"#
-        );
+    fn accepts_binance_shifted_hourly_candles() {
+        // BTCUSDT-1h-2018-02: opens at 2018-02-09T09:28:14.789Z, and a candle at
+        // 2018-02-11T03:28:14.789Z cut short at 04:00:00.999.
+        for line in [
+            "1518168494789,1,2,0.5,1.5,10,1518172094788,15,3,5,7,0",
+            "1518319694789,1,2,0.5,1.5,10,1518321600999,15,3,5,7,0",
+        ] {
+            let candle = parse_row(ROW, &record(line), Interval::H1).unwrap();
+            assert_eq!(candle.open_time % 3_600_000, 1_694_789);
+        }
     }
 }

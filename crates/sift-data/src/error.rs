@@ -16,7 +16,8 @@ pub enum Error {
     /// The file could not be opened or read.
     #[error("{path}: {error}")]
     Io { path: String, error: std::io::Error },
-    /// Reading failed part-way (for example a corrupt zip entry) after the row before `line`.
+    /// Reading failed part-way (for example a corrupt zip entry) at `line`, the line the
+    /// reader had reached (blank lines and line breaks inside quoted fields counted).
     #[error("{path}:{line}: {error}")]
     Read {
         path: String,
@@ -62,6 +63,18 @@ pub enum Error {
         line: u64,
         column: &'static str,
     },
+    /// The long-format header names a column the format does not know (often a misspelling,
+    /// which would otherwise leave an optional column silently zero).
+    #[error(
+        "{path}:{line}: unknown column {column:?} in the header; accepted (any case): {}",
+        crate::long::accepted_names()
+    )]
+    UnknownColumn {
+        path: String,
+        line: u64,
+        /// The header name, shortened when long.
+        column: String,
+    },
     /// The long-format header names one column twice (synonyms count as the same column).
     #[error("{path}:{line}: column {column} appears twice in the header")]
     DuplicateColumn {
@@ -77,8 +90,9 @@ pub enum Error {
         expected: usize,
         found: usize,
     },
-    /// A field is not a number of the column's kind (finite decimal, or integer for times and
-    /// trade counts).
+    /// A field is not a number of the column's kind: a finite decimal, an integer for trade
+    /// counts, and for times an integer of magnitude below 1e17 (milliseconds, or microseconds
+    /// above 1e14; anything larger would be nanoseconds or junk).
     #[error("{path}:{line}: column {column}: {value:?} is not {expected}")]
     Number {
         path: String,
@@ -111,8 +125,8 @@ pub enum Error {
         high: f64,
         low: f64,
     },
-    /// The close time is before the open time or after the end of the interval's candle
-    /// (usually a wrong interval).
+    /// The close time is before the open time or after the end of the `interval` candle that
+    /// opens at the row's open time (usually a wrong interval).
     #[error(
         "{path}:{line}: close time {} is outside the {interval} candle opening at {}",
         time(*.close_time),
@@ -125,8 +139,9 @@ pub enum Error {
         close_time: i64,
         interval: Interval,
     },
-    /// A row opens later than the previous one but inside the same candle of the interval
-    /// (usually a wrong interval).
+    /// A row opens later than the previous one of its series but less than one interval
+    /// after it, so inside the previous candle (usually a wrong interval). For `1M`: in the
+    /// same calendar month.
     #[error(
         "{path}:{line}: {symbol} open time {} is inside the {interval} candle of line \
          {previous_line} ({}): is the interval right?",
@@ -187,6 +202,7 @@ impl Error {
             | Self::MissingInterval { path }
             | Self::UnknownHeader { path, .. }
             | Self::MissingColumn { path, .. }
+            | Self::UnknownColumn { path, .. }
             | Self::DuplicateColumn { path, .. }
             | Self::ColumnCount { path, .. }
             | Self::Number { path, .. }
@@ -213,6 +229,7 @@ impl Error {
             Self::Read { line, .. }
             | Self::UnknownHeader { line, .. }
             | Self::MissingColumn { line, .. }
+            | Self::UnknownColumn { line, .. }
             | Self::DuplicateColumn { line, .. }
             | Self::ColumnCount { line, .. }
             | Self::Number { line, .. }

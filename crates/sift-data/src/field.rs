@@ -4,6 +4,7 @@ use csv::ByteRecord;
 use sift_core::{Candle, Interval};
 
 use crate::Error;
+use crate::timestamp::to_millis;
 
 /// Longest field text quoted in an error message, in characters.
 const MAX_QUOTED_CHARS: usize = 40;
@@ -71,6 +72,24 @@ impl<'a> Row<'a> {
             .ok_or_else(|| self.number_error(bytes, column, "an integer"))
     }
 
+    /// Field `index` as a millisecond or microsecond timestamp, in epoch milliseconds (see
+    /// [`to_millis`]).
+    pub(crate) fn timestamp(
+        &self,
+        record: &ByteRecord,
+        index: usize,
+        column: &'static str,
+    ) -> Result<i64, Error> {
+        let raw = self.i64(record, index, column)?;
+        to_millis(raw).ok_or_else(|| {
+            self.number_error(
+                field(record, index),
+                column,
+                "a millisecond or microsecond timestamp",
+            )
+        })
+    }
+
     /// Field `index` as an unsigned integer (trade counts).
     pub(crate) fn u64(
         &self,
@@ -97,11 +116,15 @@ impl<'a> Row<'a> {
 
     /// The checks every candle row gets, whatever its format:
     /// - high must not be below low;
-    /// - the close time must lie within the open time's candle (a close time beyond it means
-    ///   the file holds longer candles than `interval`).
+    /// - the close time must lie within the candle that opens at the row's own open time:
+    ///   `open_time <= close_time <= latest_close_time(interval, open_time)`. A close time beyond
+    ///   it usually means the file holds longer candles than `interval`; an earlier one is
+    ///   accepted, since Binance truncates candles cut short by maintenance.
     ///
     /// Open times need not sit on the interval's boundaries: Binance's own history has shifted
-    /// candles (after its February 2018 maintenance hourly candles opened at HH:28).
+    /// candles (after its February 2018 maintenance, hourly candles opened at HH:28:14.789 and
+    /// closed an hour later), so the close time is measured from the open time, not from the
+    /// boundary before it.
     ///
     /// Deliberately lenient on the rest: an open or close outside [low, high], negative values
     /// and zero volumes are accepted as they come, because exchanges do publish such rows.
@@ -115,7 +138,7 @@ impl<'a> Row<'a> {
             });
         }
         if candle.close_time < candle.open_time
-            || candle.close_time > interval.close_time(candle.open_time)
+            || candle.close_time > latest_close_time(interval, candle.open_time)
         {
             return Err(Error::CloseTime {
                 path: self.path(),
@@ -126,6 +149,17 @@ impl<'a> Row<'a> {
             });
         }
         Ok(())
+    }
+}
+
+/// The latest close time of an `interval` candle opening at `open_time`: for fixed intervals
+/// `open_time + length - 1`, wherever the candle opens; for `1M`, whose length depends on the
+/// month, the close of the calendar month containing `open_time` (for an aligned candle both
+/// are Binance's close time).
+pub(crate) fn latest_close_time(interval: Interval, open_time: i64) -> i64 {
+    match interval.fixed_duration_ms() {
+        Some(length) => open_time.saturating_add(length - 1),
+        None => interval.close_time(open_time),
     }
 }
 
@@ -222,6 +256,18 @@ mod tests {
              opening at 1970-01-01T00:01:00Z"
         )
     )]
+    #[case::shifted_open(88_000, 1.0, 2.0, 147_999, None)]
+    #[case::shifted_truncated(88_000, 1.0, 2.0, 120_000, None)]
+    #[case::shifted_close_beyond(
+        88_000,
+        1.0,
+        2.0,
+        148_000,
+        Some(
+            "f.csv:7: close time 1970-01-01T00:02:28Z is outside the 1m candle \
+             opening at 1970-01-01T00:01:28Z"
+        )
+    )]
     #[case::close_before_open(
         60_000,
         1.0,
@@ -246,5 +292,46 @@ mod tests {
             .err()
             .map(|e| e.to_string());
         assert_eq!(got.as_deref(), error);
+    }
+
+    #[rstest]
+    #[case::aligned_minute(Interval::M1, 60_000, 119_999)]
+    #[case::shifted_minute(Interval::M1, 88_000, 147_999)]
+    // BTCUSDT-1h-2018-02 opens at 2018-02-09T09:28:14.789Z.
+    #[case::shifted_hour(Interval::H1, 1_518_168_494_789, 1_518_172_094_788)]
+    #[case::shifted_week(Interval::W1, 0, 604_799_999)]
+    // 2024-02-01 and 2024-02-15 both close with February (a leap month).
+    #[case::month(Interval::Month1, 1_706_745_600_000, 1_709_251_199_999)]
+    #[case::shifted_month(Interval::Month1, 1_707_955_200_000, 1_709_251_199_999)]
+    fn latest_close_times(#[case] interval: Interval, #[case] open: i64, #[case] close: i64) {
+        assert_eq!(latest_close_time(interval, open), close);
+    }
+
+    #[test]
+    fn timestamps_of_either_unit_or_an_error() {
+        let rec = record(&[
+            "1735689600000",
+            "1735689600000000",
+            "1735689600000000000",
+            "x",
+        ]);
+        assert_eq!(
+            ROW.timestamp(&rec, 0, "open_time").unwrap(),
+            1_735_689_600_000
+        );
+        assert_eq!(
+            ROW.timestamp(&rec, 1, "open_time").unwrap(),
+            1_735_689_600_000
+        );
+        let err = ROW.timestamp(&rec, 2, "open_time").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            r#"f.csv:7: column open_time: "1735689600000000000" is not a millisecond or microsecond timestamp"#
+        );
+        let err = ROW.timestamp(&rec, 3, "close_time").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            r#"f.csv:7: column close_time: "x" is not an integer"#
+        );
     }
 }

@@ -114,11 +114,14 @@ fn read_csv(
             path: path.to_owned(),
         });
     }
-    let grouper = if binance::is_data_row(rows.record()) {
+    // A row with any number in it is data, never a header, so that a malformed first row is
+    // reported rather than skipped.
+    let first = rows.record();
+    let grouper = if !binance::is_header(first) {
         read_binance(&mut rows, hints, true)?
-    } else if long::is_header(rows.record()) {
+    } else if long::is_header(first) {
         read_long(&mut rows, hints)?
-    } else if rows.record().len() == binance::COLUMNS.len() {
+    } else if first.len() == binance::COLUMNS.len() {
         read_binance(&mut rows, hints, false)?
     } else {
         return Err(Error::UnknownHeader {
@@ -248,16 +251,24 @@ impl<'a, R: Read> Rows<'a, R> {
     }
 
     /// Moves to the next row; `false` at the end.
+    ///
+    /// A failure names the line from the CSV error when it has one, else the line the reader
+    /// had reached when its input failed (an IO error, e.g. a corrupt zip entry).
     fn advance(&mut self) -> Result<bool, Error> {
-        let next_line = self.row().line + 1;
-        let more = self
-            .reader
-            .read_byte_record(&mut self.record)
-            .map_err(|error| Error::Read {
-                path: self.path.to_owned(),
-                line: next_line,
-                error,
-            })?;
+        let more = match self.reader.read_byte_record(&mut self.record) {
+            Ok(more) => more,
+            Err(error) => {
+                let line = error
+                    .position()
+                    .unwrap_or_else(|| self.reader.position())
+                    .line();
+                return Err(Error::Read {
+                    path: self.path.to_owned(),
+                    line,
+                    error,
+                });
+            }
+        };
         if more && !self.started {
             strip_bom(&mut self.record);
         }
@@ -322,6 +333,8 @@ mod tests {
     #[case::header(format!("{}\n{ROW_0}\n{ROW_1}", binance::COLUMNS.join(",")))]
     #[case::bom_and_crlf(format!("\u{feff}{ROW_0}\r\n{ROW_1}\r\n"))]
     #[case::blank_lines_and_spaces(format!("\n{ROW_0}\n\n {}\n", ROW_1.replace(',', " , ")))]
+    #[case::other_text_header(format!("Open time,Open,High,Low,Close,Volume,Close time,\
+        Quote asset volume,Number of trades,Taker buy base,Taker buy quote,Ignore\n{ROW_0}\n{ROW_1}"))]
     fn reads_binance_rows(#[case] text: String) {
         let file = read(NAME, &text).unwrap();
         assert_eq!(file.series.len(), 1);
@@ -413,6 +426,22 @@ mod tests {
         "BTCUSDT-1m-2025-01.csv:1: unrecognised header: expected a symbol column (long format) \
          or the 12 columns of a Binance kline file"
     )]
+    #[case::prefixed_first_row(
+        NAME,
+        &format!("x{ROW_0}\n{ROW_1}\n"),
+        r#"BTCUSDT-1m-2025-01.csv:1: column open_time: "x1735689600000" is not an integer"#
+    )]
+    #[case::header_with_a_number(
+        NAME,
+        "open_time,open,high,low,close,volume,close_time,quote_volume,count,taker_buy_volume,\
+         taker_buy_quote_volume,0\n",
+        r#"BTCUSDT-1m-2025-01.csv:1: column open_time: "open_time" is not an integer"#
+    )]
+    #[case::headerless_long(
+        "BTCUSDT-1m.csv",
+        "BTCUSDT,1735689600000,1,2,1,1,1\n",
+        "BTCUSDT-1m.csv:1: expected 12 columns, found 7"
+    )]
     #[case::no_symbol(
         "klines.csv",
         ROW_0,
@@ -436,6 +465,38 @@ mod tests {
     )]
     fn rejects(#[case] name: &str, #[case] text: &str, #[case] message: &str) {
         let err = read(name, text).unwrap_err();
+        assert_eq!(err.to_string(), message);
+    }
+
+    /// Yields its text, then fails as a corrupt archive entry would.
+    struct FailsAfter<'a>(&'a [u8]);
+
+    impl Read for FailsAfter<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.0.is_empty() {
+                return Err(std::io::Error::other("corrupt entry"));
+            }
+            self.0.read(buf)
+        }
+    }
+
+    #[rstest]
+    #[case::at_once("x-1m.csv", "", "x-1m.csv:1: corrupt entry")]
+    #[case::after_blank_lines(NAME, &format!("{ROW_0}\n\n\n"), "BTCUSDT-1m-2025-01.csv:4: corrupt entry")]
+    #[case::after_a_quoted_line_break(
+        "x-1m.csv",
+        "symbol,open_time,open,high,low,close,volume\nBTCUSDT,0,1,2,1,1,\"1\n\"\n",
+        "x-1m.csv:4: corrupt entry"
+    )]
+    #[case::mid_row(NAME, &format!("{ROW_0}\n\n173568966"), "BTCUSDT-1m-2025-01.csv:3: corrupt entry")]
+    fn read_failures_name_the_line_reached(
+        #[case] name: &str,
+        #[case] text: &str,
+        #[case] message: &str,
+    ) {
+        let reader = FailsAfter(text.as_bytes());
+        let err = read_reader(name, reader, &Overrides::default()).unwrap_err();
+        assert!(matches!(err, Error::Read { .. }), "{err}");
         assert_eq!(err.to_string(), message);
     }
 

@@ -14,12 +14,20 @@ use crate::timestamp::display as time;
 pub struct CandleSeries {
     pub symbol: Symbol,
     pub interval: Interval,
-    /// Strictly increasing open times, each the start of an `interval` candle; all closed.
+    /// Open times in increasing order, each at least one interval after the one before (for
+    /// `1M`: in a later calendar month), except that a row opening exactly on an interval
+    /// boundary may follow a shifted candle sooner; all closed. Open times need not sit on
+    /// interval boundaries (see the crate documentation).
     pub candles: Vec<Candle>,
 }
 
 /// Candles missing between two consecutive rows of one series. Gaps are reported, not errors:
 /// exchanges have outages and symbols pause trading.
+///
+/// For fixed intervals the count comes from the time between the two open times
+/// (`elapsed / length - 1`, rounded down) and the missing candles are placed one interval apart
+/// from the earlier row, so a series of shifted candles gets the right gaps. For `1M` it is the
+/// number of calendar months in between.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Gap {
     pub symbol: Symbol,
@@ -105,7 +113,8 @@ impl Grouper {
     }
 
     /// Appends `candle` (from `row`) to the series in `slot`, recording a gap if candles are
-    /// missing before it. Fails if it does not open after the series' previous candle.
+    /// missing before it. Fails if it does not open a later candle than the series' previous
+    /// one (see [`step`]).
     ///
     /// # Panics
     /// If `slot` did not come from [`Grouper::slot`].
@@ -113,13 +122,15 @@ impl Grouper {
         let series = &mut self.series[slot];
         let previous_line = self.last_lines[slot];
         if let Some(previous) = series.candles.last() {
-            let periods = series
-                .interval
-                .periods_between(previous.open_time, candle.open_time);
-            if periods <= 0 {
-                let (symbol, interval) = (series.symbol.clone(), series.interval);
-                let (path, line, open_time) = (row.path(), row.line, candle.open_time);
-                return Err(if candle.open_time == previous.open_time {
+            let (interval, previous) = (series.interval, previous.open_time);
+            let Some(missing) = step(interval, previous, candle.open_time) else {
+                let (symbol, path, line, open_time) = (
+                    series.symbol.clone(),
+                    row.path(),
+                    row.line,
+                    candle.open_time,
+                );
+                return Err(if open_time == previous {
                     Error::Duplicate {
                         path,
                         line,
@@ -128,8 +139,7 @@ impl Grouper {
                         open_time,
                         previous_line,
                     }
-                } else if candle.open_time > previous.open_time {
-                    let previous = previous.open_time;
+                } else if open_time > previous {
                     Error::SameCandle {
                         path,
                         line,
@@ -140,7 +150,6 @@ impl Grouper {
                         previous_line,
                     }
                 } else {
-                    let previous = previous.open_time;
                     Error::Backwards {
                         path,
                         line,
@@ -151,14 +160,24 @@ impl Grouper {
                         previous_line,
                     }
                 });
-            }
-            if periods > 1 {
+            };
+            if missing > 0 {
+                let (from, to) = match interval.fixed_duration_ms() {
+                    Some(length) => {
+                        let span = i64::try_from(missing).unwrap_or(i64::MAX);
+                        (previous + length, previous + span.saturating_mul(length))
+                    }
+                    None => (
+                        interval.next_open(previous),
+                        interval.open_time(candle.open_time - 1),
+                    ),
+                };
                 self.gaps.push(Gap {
                     symbol: series.symbol.clone(),
-                    interval: series.interval,
-                    from: series.interval.next_open(previous.open_time),
-                    to: series.interval.open_time(candle.open_time - 1),
-                    missing: periods.unsigned_abs() - 1,
+                    interval,
+                    from,
+                    to,
+                    missing,
                     line: row.line,
                 });
             }
@@ -178,6 +197,29 @@ impl Grouper {
             series: self.series,
             gaps: self.gaps,
         }
+    }
+}
+
+/// How many candles are missing between consecutive rows of a series opening at `previous`
+/// and `next`, or `None` when `next` does not open a later candle.
+///
+/// For fixed intervals `next` must open at least one interval after `previous`, wherever
+/// `previous` sits relative to the interval's boundaries. One exception lets a series return to
+/// the boundaries: a row opening exactly on a boundary may follow a shifted candle sooner, as in
+/// Binance's BTCUSDT-1h-2018-02, where a candle opening at 03:28:14.789 is cut short and the next
+/// opens at 04:00. For `1M`, `next` must fall in a later calendar month.
+fn step(interval: Interval, previous: i64, next: i64) -> Option<u64> {
+    let Some(length) = interval.fixed_duration_ms() else {
+        let months = interval.periods_between(previous, next);
+        return (months > 0).then(|| months.unsigned_abs() - 1);
+    };
+    let elapsed = next.saturating_sub(previous);
+    if elapsed >= length {
+        Some((elapsed / length - 1).unsigned_abs())
+    } else if elapsed > 0 && interval.open_time(next) == next {
+        Some(0)
+    } else {
+        None
     }
 }
 
@@ -301,5 +343,103 @@ mod tests {
             "f.csv:4: BTCUSDT 1m open time 1970-01-01T00:00:00Z goes back before \
              1970-01-01T00:01:00Z (line 2)"
         );
+    }
+
+    const HOUR: i64 = 60 * MINUTE;
+
+    /// Open times of consecutive rows, pushed into one 1h series from line 1; the gaps as
+    /// (from, to, missing, line), or the error.
+    fn hourly(opens: &[i64]) -> Result<Vec<(i64, i64, u64, u64)>, String> {
+        let mut grouper = Grouper::default();
+        let slot = grouper.slot(symbol("BTCUSDT"), Interval::H1);
+        for (line, &open) in (1..).zip(opens) {
+            grouper
+                .push(slot, candle(open), row(line))
+                .map_err(|e| e.to_string())?;
+        }
+        let gaps = grouper.finish().gaps;
+        Ok(gaps
+            .iter()
+            .map(|g| (g.from, g.to, g.missing, g.line))
+            .collect())
+    }
+
+    #[test]
+    fn shifted_candles_one_interval_apart() {
+        let at = |h: i64, m: i64| h * HOUR + m * MINUTE;
+        assert_eq!(hourly(&[at(0, 28), at(1, 28), at(2, 28)]), Ok(vec![]));
+        // From an aligned candle to a shifted one and on.
+        assert_eq!(hourly(&[at(0, 0), at(1, 28), at(2, 28)]), Ok(vec![]));
+    }
+
+    #[test]
+    fn gaps_in_shifted_series_count_from_the_time_between() {
+        let at = |h: i64, m: i64| h * HOUR + m * MINUTE;
+        assert_eq!(
+            hourly(&[at(0, 28), at(3, 28)]),
+            Ok(vec![(at(1, 28), at(2, 28), 2, 2)])
+        );
+        // 2h 2min after: one whole candle fits in between.
+        assert_eq!(
+            hourly(&[at(0, 28), at(2, 30)]),
+            Ok(vec![(at(1, 28), at(1, 28), 1, 2)])
+        );
+        // Back on the hour after a gap.
+        assert_eq!(
+            hourly(&[at(0, 28), at(3, 0)]),
+            Ok(vec![(at(1, 28), at(1, 28), 1, 2)])
+        );
+    }
+
+    #[test]
+    fn back_on_the_boundary_after_a_shifted_candle() {
+        // BTCUSDT-1h-2018-02: a candle opening at 2018-02-11T03:28:14.789Z, cut short, is
+        // followed by one at 04:00, 31m45.211s later, then hourly candles.
+        let opens = [1_518_319_694_789, 1_518_321_600_000, 1_518_325_200_000];
+        assert_eq!(hourly(&opens), Ok(vec![]));
+    }
+
+    #[test]
+    fn less_than_an_interval_after_is_the_same_candle() {
+        let at = |h: i64, m: i64| h * HOUR + m * MINUTE;
+        assert_eq!(
+            hourly(&[at(0, 28), at(1, 10)]),
+            Err(
+                "f.csv:2: BTCUSDT open time 1970-01-01T01:10:00Z is inside the 1h candle of \
+                 line 1 (1970-01-01T00:28:00Z): is the interval right?"
+                    .to_owned()
+            )
+        );
+        // A 1m file read as 1h.
+        assert_eq!(
+            hourly(&[at(0, 0), at(0, 1)]),
+            Err(
+                "f.csv:2: BTCUSDT open time 1970-01-01T00:01:00Z is inside the 1h candle of \
+                 line 1 (1970-01-01T00:00:00Z): is the interval right?"
+                    .to_owned()
+            )
+        );
+        // Shifted 1m rows read as 1h.
+        let err = hourly(&[at(0, 28), at(0, 29)]).unwrap_err();
+        assert!(err.contains("is inside the 1h candle of line 1"), "{err}");
+    }
+
+    #[test]
+    fn months_are_calendar_months_wherever_they_open() {
+        let mut grouper = Grouper::default();
+        let slot = grouper.slot(symbol("BTCUSDT"), Interval::Month1);
+        // 2024-01-15, then 2024-02-15: consecutive months.
+        grouper
+            .push(slot, candle(1_705_276_800_000), row(1))
+            .unwrap();
+        grouper
+            .push(slot, candle(1_707_955_200_000), row(2))
+            .unwrap();
+        // 2024-02-20: still February.
+        let err = grouper
+            .push(slot, candle(1_708_387_200_000), row(3))
+            .unwrap_err();
+        assert!(matches!(err, Error::SameCandle { line: 3, .. }), "{err}");
+        assert!(grouper.finish().gaps.is_empty());
     }
 }

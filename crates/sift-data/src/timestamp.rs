@@ -9,15 +9,25 @@ use chrono::{DateTime, SecondsFormat};
 /// 2025.
 pub(crate) const MICROS_ABOVE: i64 = 100_000_000_000_000;
 
-/// Epoch milliseconds of a raw millisecond or microsecond timestamp (see [`MICROS_ABOVE`]).
+/// Raw timestamps whose magnitude reaches this are rejected: 1e17 µs is again the year 5138,
+/// so anything larger is nanoseconds or junk, which taken as microseconds would be read as a
+/// date tens of thousands of years away.
+pub(crate) const REJECT_FROM: i64 = 100_000_000_000_000_000;
+
+/// Epoch milliseconds of a raw millisecond or microsecond timestamp (see [`MICROS_ABOVE`]), or
+/// `None` when its magnitude is [`REJECT_FROM`] or more.
 ///
 /// Microseconds are floored, so a microsecond close time `...59_999_999` becomes the millisecond
-/// close time `...59_999` that Binance reports.
-pub(crate) fn to_millis(raw: i64) -> i64 {
-    if raw.unsigned_abs() > MICROS_ABOVE.unsigned_abs() {
-        raw.div_euclid(1_000)
+/// close time `...59_999` that Binance reports. Accepted results lie within ±1e14 ms, well inside
+/// the range [`sift_core::Interval`] buckets without clamping.
+pub(crate) fn to_millis(raw: i64) -> Option<i64> {
+    let magnitude = raw.unsigned_abs();
+    if magnitude >= REJECT_FROM.unsigned_abs() {
+        None
+    } else if magnitude > MICROS_ABOVE.unsigned_abs() {
+        Some(raw.div_euclid(1_000))
     } else {
-        raw
+        Some(raw)
     }
 }
 
@@ -37,16 +47,22 @@ mod tests {
     use super::*;
 
     #[rstest]
-    #[case::millis(1_735_689_600_000, 1_735_689_600_000)]
-    #[case::micros(1_735_689_600_000_000, 1_735_689_600_000)]
-    #[case::micros_close_time(1_735_689_659_999_999, 1_735_689_659_999)]
-    #[case::threshold_is_millis(100_000_000_000_000, 100_000_000_000_000)]
-    #[case::just_above_is_micros(100_000_000_000_001, 100_000_000_000)]
-    #[case::zero(0, 0)]
-    #[case::negative_millis(-1_000, -1_000)]
-    #[case::negative_micros_floor(-100_000_000_000_001, -100_000_000_001)]
-    #[case::extreme(i64::MIN, i64::MIN.div_euclid(1_000))]
-    fn converts(#[case] raw: i64, #[case] ms: i64) {
+    #[case::millis(1_735_689_600_000, Some(1_735_689_600_000))]
+    #[case::micros(1_735_689_600_000_000, Some(1_735_689_600_000))]
+    #[case::micros_close_time(1_735_689_659_999_999, Some(1_735_689_659_999))]
+    #[case::threshold_is_millis(100_000_000_000_000, Some(100_000_000_000_000))]
+    #[case::just_above_is_micros(100_000_000_000_001, Some(100_000_000_000))]
+    #[case::largest_micros(99_999_999_999_999_999, Some(99_999_999_999_999))]
+    #[case::zero(0, Some(0))]
+    #[case::negative_millis(-1_000, Some(-1_000))]
+    #[case::negative_micros_floor(-100_000_000_000_001, Some(-100_000_000_001))]
+    #[case::smallest_negative_micros(-99_999_999_999_999_999, Some(-100_000_000_000_000))]
+    #[case::nanos(1_735_689_600_000_000_000, None)]
+    #[case::limit(100_000_000_000_000_000, None)]
+    #[case::negative_limit(-100_000_000_000_000_000, None)]
+    #[case::max(i64::MAX, None)]
+    #[case::min(i64::MIN, None)]
+    fn converts(#[case] raw: i64, #[case] ms: Option<i64>) {
         assert_eq!(to_millis(raw), ms);
     }
 

@@ -299,6 +299,163 @@ fn errors_name_file_and_line(
     assert!(text.starts_with(&format!("{prefix}{message}")), "{text}");
 }
 
+/// One hourly Binance row opening at `open` and closing at `close` (ms).
+fn hour_row(open: i64, close: i64) -> String {
+    format!("{open},1,2,0.5,1.5,10,{close},15,3,5,7,0\n")
+}
+
+const HOUR: i64 = 60 * MINUTE;
+
+#[rstest]
+#[case::prefixed_first_row(
+    KLINES,
+    format!("x{}", rows(&[0, 1])),
+    1,
+    r#"column open_time: "x1735689600000" is not an integer"#
+)]
+#[case::decimal_first_row(
+    KLINES,
+    row_with(0, &[(0, "1735689600000.0")]) + &rows(&[1]),
+    1,
+    r#"column open_time: "1735689600000.0" is not an integer"#
+)]
+#[case::nanosecond_open_time(
+    KLINES,
+    rows(&[0]) + &row_with(1, &[(0, "1735689660000000000")]),
+    2,
+    r#"column open_time: "1735689660000000000" is not a millisecond or microsecond timestamp"#
+)]
+#[case::shifted_close_beyond_its_candle(
+    "BTCUSDT-1h-2018-02.csv",
+    hour_row(1_518_168_494_789, 1_518_168_494_789 + HOUR),
+    1,
+    "close time 2018-02-09T10:28:14.789Z is outside the 1h candle opening at \
+     2018-02-09T09:28:14.789Z"
+)]
+#[case::shifted_same_candle(
+    "BTCUSDT-1h-2018-02.csv",
+    hour_row(1_518_168_494_789, 1_518_172_094_788)
+        + &hour_row(1_518_170_000_000, 1_518_173_599_999),
+    2,
+    "BTCUSDT open time 2018-02-09T09:53:20Z is inside the 1h candle of line 1 \
+     (2018-02-09T09:28:14.789Z): is the interval right?"
+)]
+#[case::long_unknown_column(
+    "universe-1m.csv",
+    format!("symbol,open_time,open,high,low,close,volume,quote_vol\nBTCUSDT,{JAN_1},1,1,1,1,1,9\n"),
+    1,
+    "unknown column \"quote_vol\" in the header; accepted (any case): symbol, interval, \
+     open_time|open_time_ms, close_time|close_time_ms, open, high, low, close, \
+     volume|base_volume, quote_volume|quote_asset_volume, trades|count|number_of_trades, \
+     taker_buy_volume|taker_buy_base_asset_volume|taker_buy_base_volume, \
+     taker_buy_quote_volume|taker_buy_quote_asset_volume, ignore"
+)]
+fn exact_messages(
+    #[case] name: &str,
+    #[case] text: String,
+    #[case] line: u64,
+    #[case] message: &str,
+) {
+    let dir = TempDir::new().unwrap();
+    let path = write(&dir, name, &text);
+    let err = read(&path).unwrap_err();
+    assert_eq!(err.line(), Some(line));
+    assert_eq!(
+        err.to_string(),
+        format!("{}:{line}: {message}", path.display())
+    );
+}
+
+/// Binance's BTCUSDT-1h-2018-02 around its maintenance: a candle cut short at 00:28:14.788,
+/// 32 hours missing, hourly candles opening at HH:28:14.789, 39 more hours missing, one cut
+/// short at 04:00:00.999 and the candles back on the hour.
+#[test]
+fn binance_shifted_hourly_history() {
+    let dir = TempDir::new().unwrap();
+    let shifted = 1_518_168_494_789; // 2018-02-09T09:28:14.789Z
+    let mut text = hour_row(1_518_048_000_000, 1_518_049_694_788);
+    for h in 0..3 {
+        let open = shifted + h * HOUR;
+        text += &hour_row(open, open + HOUR - 1);
+    }
+    text += &hour_row(1_518_319_694_789, 1_518_321_600_999);
+    text += &hour_row(1_518_321_600_000, 1_518_325_199_999);
+    text += &hour_row(1_518_325_200_000, 1_518_328_799_999);
+    let file = read(&write(&dir, "BTCUSDT-1h-2018-02.csv", &text)).unwrap();
+    assert_eq!(file.series[0].candles.len(), 7);
+    let gaps: Vec<(i64, i64, u64, u64)> = file
+        .gaps
+        .iter()
+        .map(|g| (g.from, g.to, g.missing, g.line))
+        .collect();
+    assert_eq!(
+        gaps,
+        [
+            (
+                1_518_048_000_000 + HOUR,
+                1_518_048_000_000 + 32 * HOUR,
+                32,
+                2
+            ),
+            (shifted + 3 * HOUR, shifted + 41 * HOUR, 39, 5),
+        ]
+    );
+    assert_eq!(
+        file.gaps[1].to_string(),
+        "BTCUSDT 1h: 39 candles missing from 2018-02-09T12:28:14.789Z to \
+         2018-02-11T02:28:14.789Z (before line 5)"
+    );
+}
+
+#[test]
+fn long_file_with_binance_column_names() {
+    let dir = TempDir::new().unwrap();
+    let text = format!(
+        "Symbol,Open_Time,Open,High,Low,Close,Volume,Close_Time,Quote_Asset_Volume,\
+         Number_Of_Trades,Taker_Buy_Base_Asset_Volume,Taker_Buy_Quote_Asset_Volume,Ignore\n\
+         BTCUSDT,{JAN_1},1,2,0.5,1.5,10,{close},15,3,5,7,0\n",
+        close = JAN_1 + MINUTE - 1
+    );
+    let file = read(&write(&dir, "universe-1m.csv", &text)).unwrap();
+    let candle = file.series[0].candles[0];
+    assert_eq!(
+        (candle.quote_volume, candle.trades, candle.taker_buy_volume),
+        (15.0, 3, 5.0)
+    );
+    assert_eq!(candle.taker_buy_quote_volume, 7.0);
+}
+
+#[test]
+fn corrupt_zip_entry_names_the_line_reached() {
+    let dir = TempDir::new().unwrap();
+    // Two rows, then blank lines: the corruption is found at the end of the entry, line 5.
+    let csv = format!("{}\n\n", rows(&[0, 1]));
+    let path = dir.path().join("BTCUSDT-1m-2025-01-03.zip");
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    writer
+        .start_file("BTCUSDT-1m-2025-01-03.csv", stored)
+        .expect("starting a zip entry");
+    writer
+        .write_all(csv.as_bytes())
+        .expect("writing a zip entry");
+    let mut bytes = writer.finish().expect("finishing a zip").into_inner();
+    // Change one stored digit so the entry fails its checksum.
+    let at = bytes
+        .windows(4)
+        .position(|w| w == b"12.5")
+        .expect("the stored volume");
+    bytes[at + 3] = b'6';
+    fs::write(&path, bytes).expect("writing the corrupt zip");
+    let err = read(&path).unwrap_err();
+    assert!(matches!(err, Error::Read { line: 5, .. }), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with(&format!("{}:5: ", path.display())),
+        "{err}"
+    );
+}
+
 #[test]
 fn missing_interval_when_only_the_symbol_is_known() {
     let dir = TempDir::new().unwrap();

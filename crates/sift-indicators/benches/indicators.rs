@@ -10,9 +10,9 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use sift_core::Candle;
 use sift_indicators::average::{Dema, Ema, Rma, Sma, Tema, Vwma, Wma};
 use sift_indicators::momentum::{Macd, Rsi};
-use sift_indicators::registry::{self, Args};
+use sift_indicators::registry;
 use sift_indicators::volatility::{Atr, Bb};
-use sift_indicators::{Indicator, Source, batch};
+use sift_indicators::{Indicator, Spec, batch};
 
 /// Candles per measured iteration: enough to amortise timer overhead, few enough to stay in cache.
 const CANDLES: usize = 10_000;
@@ -48,16 +48,8 @@ fn per_update(c: &mut Criterion) {
     let mut group = c.benchmark_group("update");
     group.throughput(Throughput::Elements(CANDLES as u64));
     for def in registry::all() {
-        let values = def
-            .params
-            .iter()
-            .map(|p| p.default.unwrap_or(DEFAULT_PERIOD))
-            .collect();
-        let args = Args {
-            values,
-            source: def.source.unwrap_or(Source::Close),
-        };
-        let Ok(mut indicator) = (def.build)(&args) else {
+        let Ok(mut indicator) = Spec::default_for(def, DEFAULT_PERIOD).and_then(|s| s.build())
+        else {
             continue;
         };
         let mut out = [0.0; 8];

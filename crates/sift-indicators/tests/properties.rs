@@ -13,12 +13,13 @@
 //! - the spec text a user writes builds it: `name(p=v, ...)`, `name(v, ...)`, the bare
 //!   `name` and `name()` and `def.signature()` when every parameter has a default, and
 //!   `name(hlc3, ...)` for series indicators, each resolving to the expected arguments and
-//!   giving the same output as building from the registry directly;
+//!   giving the same output as the spec built from the registry entry directly;
 //! - its `Display` is a non-empty single line that does not change as it runs or resets;
-//! - a period of 0 is an error, from the constructor and from the spec parser, never a panic;
+//! - a period of 0 is an error from the spec parser, never a panic (that constructors reject it
+//!   too is a unit test of the registry, the only code that can hand them unvalidated values);
 //! - the registry entry itself is well formed: lowercase identifier names for the indicator,
-//!   its parameters and its fields (no duplicates), a summary and a doc for every parameter,
-//!   and defaults that the spec parser accepts.
+//!   its parameters, its choices and its fields (no duplicates), a summary and a doc for every
+//!   parameter, and defaults that the spec parser accepts.
 //!
 //! Required parameters get [`REQUIRED_DEFAULT`]. Every problem is collected and each test fails
 //! once with the full list.
@@ -30,7 +31,8 @@ use std::fmt::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use sift_core::Candle;
-use sift_indicators::registry::{self, Args, Def, ParamKind};
+use sift_indicators::registry::{self, Def, ParamKind};
+use sift_indicators::spec::Arg;
 use sift_indicators::{DynIndicator, Source, Spec};
 
 use markets::markets;
@@ -49,20 +51,15 @@ const SENTINEL: f64 = -7.77e77;
 /// One pass of an indicator over a market: a row per candle, `None` while warming up.
 type Rows = Vec<Option<Vec<f64>>>;
 
-/// The arguments [`build`] uses: every default, and [`REQUIRED_DEFAULT`] where none.
-fn default_args(def: &Def) -> Args {
-    Args {
-        values: def
-            .params
-            .iter()
-            .map(|p| p.default.unwrap_or(REQUIRED_DEFAULT))
-            .collect(),
-        source: def.source.unwrap_or(Source::Close),
-    }
+/// The spec [`build`] uses: every default, and [`REQUIRED_DEFAULT`] where none.
+fn default_spec(def: &'static Def) -> Result<Spec, String> {
+    Spec::default_for(def, REQUIRED_DEFAULT).map_err(|e| format!("no default spec: {e}"))
 }
 
-fn build(def: &Def) -> Result<Box<dyn DynIndicator>, String> {
-    (def.build)(&default_args(def)).map_err(|e| format!("build with defaults failed: {e}"))
+fn build(def: &'static Def) -> Result<Box<dyn DynIndicator>, String> {
+    default_spec(def)?
+        .build()
+        .map_err(|e| format!("build with defaults failed: {e}"))
 }
 
 /// Feeds every candle (with `source` giving the explicit series value, if any) and checks the
@@ -127,7 +124,7 @@ fn first_difference(a: &Rows, b: &Rows) -> Option<String> {
 }
 
 /// Checks every property of one registry entry on one market.
-fn check(def: &Def, candles: &[Candle]) -> Result<(), String> {
+fn check(def: &'static Def, candles: &[Candle]) -> Result<(), String> {
     let allow = MAY_BE_NON_FINITE.contains(&def.name);
     let mut first = build(def)?;
     if first.fields() != def.fields {
@@ -168,7 +165,7 @@ fn check(def: &Def, candles: &[Candle]) -> Result<(), String> {
 #[test]
 fn every_registry_entry_is_consistent() {
     let markets = markets();
-    let defs: Vec<&Def> = registry::all().collect();
+    let defs: Vec<&'static Def> = registry::all().collect();
     assert!(!defs.is_empty(), "the registry is empty");
     let mut report = String::new();
     let mut failed = 0;
@@ -201,7 +198,7 @@ fn every_registry_entry_is_consistent() {
 }
 
 /// Runs `check` for every registry entry and fails once with every problem.
-fn for_every_def(what: &str, check: impl Fn(&Def) -> Result<(), String>) {
+fn for_every_def(what: &str, check: impl Fn(&'static Def) -> Result<(), String>) {
     let problems: Vec<String> = registry::all()
         .filter_map(|def| check(def).err().map(|e| format!("  {}: {e}", def.name)))
         .collect();
@@ -214,10 +211,15 @@ fn for_every_def(what: &str, check: impl Fn(&Def) -> Result<(), String>) {
 }
 
 /// The spec texts a user could write for `def` with its default arguments, each with the
-/// arguments it must resolve to.
-fn spec_texts(def: &Def) -> Vec<(String, Args)> {
-    let args = default_args(def);
-    let values: Vec<String> = args.values.iter().map(|v| v.to_string()).collect();
+/// spec it must resolve to.
+fn spec_texts(def: &'static Def) -> Result<Vec<(String, Spec)>, String> {
+    let spec = default_spec(def)?;
+    let values: Vec<String> = def
+        .params
+        .iter()
+        .zip(spec.args().values())
+        .map(|(p, &v)| p.display_value(v))
+        .collect();
     let named: Vec<String> = def
         .params
         .iter()
@@ -225,26 +227,28 @@ fn spec_texts(def: &Def) -> Vec<(String, Args)> {
         .map(|(p, v)| format!("{}={v}", p.name))
         .collect();
     let mut texts = vec![
-        (format!("{}({})", def.name, named.join(", ")), args.clone()),
-        (format!("{}({})", def.name, values.join(", ")), args.clone()),
+        (format!("{}({})", def.name, named.join(", ")), spec.clone()),
+        (format!("{}({})", def.name, values.join(", ")), spec.clone()),
     ];
     if def.params.iter().all(|p| p.default.is_some()) {
-        texts.push((def.signature(), args.clone()));
-        texts.push((def.name.to_owned(), args.clone()));
-        texts.push((format!("{}()", def.name), args.clone()));
+        texts.push((def.signature(), spec.clone()));
+        texts.push((def.name.to_owned(), spec.clone()));
+        texts.push((format!("{}()", def.name), spec.clone()));
     }
     if def.source.is_some() {
         let mut with_source = values.clone();
         with_source.insert(0, "hlc3".to_owned());
-        texts.push((
-            format!("{}({})", def.name, with_source.join(", ")),
-            Args {
-                source: Source::Hlc3,
-                ..args
-            },
-        ));
+        let args: Vec<Arg<'_>> = spec
+            .args()
+            .values()
+            .iter()
+            .map(|&v| Arg::Number(v))
+            .collect();
+        let want = Spec::for_def(def, Some(Source::Hlc3), &args, &[])
+            .map_err(|e| format!("no hlc3 spec: {e}"))?;
+        texts.push((format!("{}({})", def.name, with_source.join(", ")), want));
     }
-    texts
+    Ok(texts)
 }
 
 #[test]
@@ -253,19 +257,17 @@ fn every_registry_entry_builds_from_its_spec_text() {
     let candles = &markets[0].candles;
     for_every_def("to build from spec text", |def| {
         let allow = MAY_BE_NON_FINITE.contains(&def.name);
-        for (text, want) in spec_texts(def) {
+        for (text, want) in spec_texts(def)? {
             let spec = Spec::parse(&text).map_err(|e| format!("{text:?} does not parse: {e}"))?;
-            if spec.def.name != def.name || spec.args != want {
-                return Err(format!(
-                    "{text:?} resolves to {} {:?}, expected {want:?}",
-                    spec.def.name, spec.args
-                ));
+            if spec != want {
+                return Err(format!("{text:?} resolves to {spec:?}, expected {want:?}"));
             }
             let mut parsed = spec
                 .build()
                 .map_err(|e| format!("{text:?} does not build: {e}"))?;
-            let mut direct =
-                (def.build)(&want).map_err(|e| format!("{want:?} does not build: {e}"))?;
+            let mut direct = want
+                .build()
+                .map_err(|e| format!("{want:?} does not build: {e}"))?;
             let from_text = run(parsed.as_mut(), candles, None, allow)?;
             let from_args = run(direct.as_mut(), candles, None, allow)?;
             if let Some(diff) = first_difference(&from_text, &from_args) {
@@ -307,19 +309,14 @@ fn every_indicator_displays_a_stable_line() {
 #[test]
 fn a_zero_period_is_an_error() {
     for_every_def("to reject a period of 0", |def| {
-        for (i, param) in def.params.iter().enumerate() {
+        for param in def.params {
             if param.kind != ParamKind::Period {
                 continue;
             }
-            let mut args = default_args(def);
-            args.values[i] = 0.0;
-            let built = catch_unwind(AssertUnwindSafe(|| (def.build)(&args)))
-                .map_err(|_| format!("{} = 0 panics in the constructor", param.name))?;
-            if built.is_ok() {
-                return Err(format!("{} = 0 builds", param.name));
-            }
             let text = format!("{}({}=0)", def.name, param.name);
-            if Spec::parse(&text).is_ok() {
+            let parsed = catch_unwind(|| Spec::parse(&text))
+                .map_err(|_| format!("{text:?} panics in the parser"))?;
+            if parsed.is_ok() {
                 return Err(format!("{text:?} parses"));
             }
         }
@@ -365,6 +362,12 @@ fn every_registry_entry_is_well_formed() {
                 ParamKind::Period => default.fract() == 0.0 && default >= 1.0,
                 ParamKind::Count => default.fract() == 0.0 && default >= 0.0,
                 ParamKind::Real => default.is_finite(),
+                ParamKind::Choice(names) => {
+                    if let Some(bad) = names.iter().find(|n| !is_identifier(n)) {
+                        return Err(format!("choice {bad:?} is not a lowercase identifier"));
+                    }
+                    param.choice_name(default).is_some()
+                }
             };
             if !valid {
                 return Err(format!(
@@ -373,6 +376,6 @@ fn every_registry_entry_is_well_formed() {
                 ));
             }
         }
-        Ok(())
+        default_spec(def).map(|_| ())
     });
 }

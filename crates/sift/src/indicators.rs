@@ -27,6 +27,7 @@ pub(crate) fn run(args: &IndicatorsArgs) -> anyhow::Result<()> {
     };
     let mut table = Table::new(BufWriter::new(out), args.format, &specs)?;
     for s in &series {
+        // Every spec built once in `parse_specs`, so building again cannot fail here.
         let mut built = specs
             .iter()
             .map(|(_, spec)| spec.build())
@@ -38,13 +39,16 @@ pub(crate) fn run(args: &IndicatorsArgs) -> anyhow::Result<()> {
     table.finish()
 }
 
-/// Parses every `--indicator`, keeping the text as written (trimmed) for the column names.
+/// Parses and builds every `--indicator` before any output is written, keeping the text as
+/// written (trimmed) for the column names.
 fn parse_specs(texts: &[String]) -> anyhow::Result<Vec<(String, Spec)>> {
     texts
         .iter()
         .map(|text| {
             let text = text.trim().to_owned();
-            let spec = Spec::parse(&text).with_context(|| format!("--indicator {text:?}"))?;
+            let spec = Spec::parse(&text)
+                .and_then(|spec| spec.build().map(|_| spec))
+                .with_context(|| format!("--indicator {text:?}"))?;
             Ok((text, spec))
         })
         .collect()
@@ -59,12 +63,14 @@ fn load(args: &IndicatorsArgs) -> anyhow::Result<Vec<CandleSeries>> {
         .symbol
         .as_deref()
         .map(str::parse::<Symbol>)
-        .transpose()?;
+        .transpose()
+        .context("--symbol")?;
     let interval = args
         .interval
         .as_deref()
         .map(str::parse::<Interval>)
-        .transpose()?;
+        .transpose()
+        .context("--interval")?;
     let overrides = Overrides {
         symbol: symbol.clone(),
         interval,
@@ -72,7 +78,7 @@ fn load(args: &IndicatorsArgs) -> anyhow::Result<Vec<CandleSeries>> {
     let file = sift_data::read_path(path, &overrides)?;
     report_gaps(&file.gaps)?;
 
-    let mut series: Vec<CandleSeries> = file
+    let series: Vec<CandleSeries> = file
         .series
         .into_iter()
         .filter(|s| symbol.as_ref().is_none_or(|want| &s.symbol == want))
@@ -98,7 +104,6 @@ fn load(args: &IndicatorsArgs) -> anyhow::Result<Vec<CandleSeries>> {
             list.join(", ")
         );
     }
-    series.retain(|s| !s.candles.is_empty());
     Ok(series)
 }
 
@@ -150,10 +155,10 @@ impl<W: Write> Table<W> {
             "close".to_owned(),
         ];
         for (text, spec) in specs {
-            if spec.def.fields.is_empty() {
+            if spec.def().fields.is_empty() {
                 columns.push(text.clone());
             } else {
-                columns.extend(spec.def.fields.iter().map(|f| format!("{text}.{f}")));
+                columns.extend(spec.def().fields.iter().map(|f| format!("{text}.{f}")));
             }
         }
         match format {

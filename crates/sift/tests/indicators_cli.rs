@@ -197,7 +197,66 @@ fn unknown_indicator_lists_what_exists() {
         "-i",
         "rsi(0)",
     ]));
-    assert!(err.contains("rsi") && err.contains("from 1 to 100000"), "{err}");
+    assert!(
+        err.contains("rsi") && err.contains("from 2 to 100000"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_spec_that_fails_to_build_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "BTCUSDT-1m-2025-01.csv", &binance_rows(3, 1));
+    let output = dir.path().join("out.csv");
+    std::fs::write(&output, "keep me").unwrap();
+    let out = sift(&[
+        "indicators",
+        "--candles",
+        path.to_str().unwrap(),
+        "-i",
+        "sma(2)",
+        "-i",
+        "rsi(1)",
+        "-o",
+        output.to_str().unwrap(),
+    ]);
+    let err = stderr(&out);
+    assert!(err.contains(r#"--indicator "rsi(1)""#), "{err}");
+    assert!(out.stdout.is_empty());
+    assert_eq!(std::fs::read_to_string(&output).unwrap(), "keep me");
+}
+
+#[test]
+fn bad_flags_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "BTCUSDT-1m-2025-01.csv", &binance_rows(3, 1));
+    let p = path.to_str().unwrap();
+    let err = stderr(&sift(&[
+        "indicators",
+        "--candles",
+        p,
+        "--interval",
+        "7m",
+        "-i",
+        "rsi",
+    ]));
+    assert!(
+        err.contains("--interval") && err.contains("unknown interval \"7m\""),
+        "{err}"
+    );
+    let err = stderr(&sift(&[
+        "indicators",
+        "--candles",
+        p,
+        "--symbol",
+        "BTC-USDT",
+        "-i",
+        "rsi",
+    ]));
+    assert!(
+        err.contains("--symbol") && err.contains("invalid symbol"),
+        "{err}"
+    );
 }
 
 #[test]

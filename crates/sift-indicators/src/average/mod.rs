@@ -30,7 +30,7 @@ pub(crate) const DEFS: &[Def] = &[
         params: &[N],
         fields: &[],
         source: Some(crate::Source::Close),
-        build: |a| Ok(boxed_series(Sma::new(a.usize(0))?.with_source(a.source))),
+        build: |a| Ok(boxed_series(Sma::new(a.usize(0))?.with_source(a.source()))),
     },
     Def {
         name: "ema",
@@ -39,7 +39,7 @@ pub(crate) const DEFS: &[Def] = &[
         params: &[N],
         fields: &[],
         source: Some(crate::Source::Close),
-        build: |a| Ok(boxed_series(Ema::new(a.usize(0))?.with_source(a.source))),
+        build: |a| Ok(boxed_series(Ema::new(a.usize(0))?.with_source(a.source()))),
     },
     Def {
         name: "wma",
@@ -48,7 +48,7 @@ pub(crate) const DEFS: &[Def] = &[
         params: &[N],
         fields: &[],
         source: Some(crate::Source::Close),
-        build: |a| Ok(boxed_series(Wma::new(a.usize(0))?.with_source(a.source))),
+        build: |a| Ok(boxed_series(Wma::new(a.usize(0))?.with_source(a.source()))),
     },
     Def {
         name: "rma",
@@ -57,7 +57,7 @@ pub(crate) const DEFS: &[Def] = &[
         params: &[N],
         fields: &[],
         source: Some(crate::Source::Close),
-        build: |a| Ok(boxed_series(Rma::new(a.usize(0))?.with_source(a.source))),
+        build: |a| Ok(boxed_series(Rma::new(a.usize(0))?.with_source(a.source()))),
     },
     Def {
         name: "dema",
@@ -66,7 +66,7 @@ pub(crate) const DEFS: &[Def] = &[
         params: &[N],
         fields: &[],
         source: Some(crate::Source::Close),
-        build: |a| Ok(boxed_series(Dema::new(a.usize(0))?.with_source(a.source))),
+        build: |a| Ok(boxed_series(Dema::new(a.usize(0))?.with_source(a.source()))),
     },
     Def {
         name: "tema",
@@ -75,7 +75,7 @@ pub(crate) const DEFS: &[Def] = &[
         params: &[N],
         fields: &[],
         source: Some(crate::Source::Close),
-        build: |a| Ok(boxed_series(Tema::new(a.usize(0))?.with_source(a.source))),
+        build: |a| Ok(boxed_series(Tema::new(a.usize(0))?.with_source(a.source()))),
     },
     Def {
         name: "vwma",
@@ -86,7 +86,7 @@ pub(crate) const DEFS: &[Def] = &[
         source: Some(crate::Source::Close),
         build: |a| {
             Ok(vwma::boxed_vwma(
-                Vwma::new(a.usize(0))?.with_source(a.source),
+                Vwma::new(a.usize(0))?.with_source(a.source()),
             ))
         },
     },
@@ -160,13 +160,7 @@ mod tests {
             let candle = Candle::ohlcv(0, value, value, value, value, volume);
             let mut indicators: Vec<Box<dyn crate::DynIndicator>> = DEFS
                 .iter()
-                .map(|def| {
-                    let args = crate::registry::Args {
-                        values: vec![period as f64],
-                        source: crate::Source::Close,
-                    };
-                    (def.build)(&args).unwrap()
-                })
+                .map(|def| crate::Spec::default_for(def, period as f64).unwrap().build().unwrap())
                 .collect();
             let mut out = [0.0];
             for _ in 0..(3 * period + 5) {

@@ -138,6 +138,9 @@ impl DynIndicator for VwmaAdapter {
     }
 
     fn update(&mut self, candle: &Candle, source: Option<f64>, out: &mut [f64]) -> bool {
+        if source.is_some_and(|x| !x.is_finite()) {
+            return false; // "no value", per the `DynIndicator::update` contract
+        }
         let price = source.unwrap_or_else(|| self.0.source.of(candle));
         match self.0.next_weighted(price, candle.volume) {
             Some(value) => {

@@ -51,7 +51,7 @@ impl Indicator for Cci {
 
     #[inline]
     fn update(&mut self, candle: &Candle) -> Option<f64> {
-        let typical = (candle.high + candle.low + candle.close) / 3.0;
+        let typical = candle.hlc3();
         self.buffer[self.slot] = typical;
         self.slot = if self.slot + 1 == self.period {
             0

@@ -63,7 +63,7 @@ impl Indicator for Mfi {
 
     #[inline]
     fn update(&mut self, candle: &Candle) -> Option<f64> {
-        let typical = (candle.high + candle.low + candle.close) / 3.0;
+        let typical = candle.hlc3();
         let prev = self.prev_typical.replace(typical)?;
         let window_full = self.filled == self.period;
         if window_full {

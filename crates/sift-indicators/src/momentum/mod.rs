@@ -23,9 +23,9 @@ pub use stoch::{Stoch, StochOutput};
 pub use stochrsi::StochRsi;
 pub use willr::Willr;
 
+use crate::Outputs;
 use crate::dynamic::{boxed, boxed_series};
 use crate::registry::{Category, Def, Param};
-use crate::{Error, Outputs};
 
 /// TA-Lib's `TA_EPSILON`: the relative dead-zone of its scale-aware zero tests.
 pub(crate) const TA_EPSILON: f64 = 1e-14;
@@ -37,27 +37,8 @@ pub(crate) fn is_zero_scaled(v: f64, scale: f64) -> bool {
     v.abs() <= scale * TA_EPSILON
 }
 
-/// Checks a period with a lower bound above 1 (TA-Lib rejects RSI(1), CCI(1), ...).
-pub(crate) fn check_min_period(
-    indicator: &'static str,
-    param: &'static str,
-    value: usize,
-    min: usize,
-) -> Result<usize, Error> {
-    if value < min {
-        return Err(Error::InvalidParameter {
-            indicator,
-            param,
-            value: value as f64,
-            reason: if min == 2 {
-                "must be at least 2"
-            } else {
-                "must be at least 1"
-            },
-        });
-    }
-    Ok(value)
-}
+// Periods with a lower bound above 1 are checked by the crate-wide helper.
+pub(crate) use crate::check_min_period;
 
 /// This category's registry entries.
 pub(crate) const DEFS: &[Def] = &[
@@ -65,29 +46,25 @@ pub(crate) const DEFS: &[Def] = &[
         name: "rsi",
         category: Category::Momentum,
         summary: "relative strength index (Wilder), 0 to 100",
-        params: &[Param::period(
-            "n",
-            14.0,
-            "number of changes averaged, at least 2",
-        )],
+        params: &[Param::period("n", 14.0, "number of changes averaged, at least 2").at_least(2.0)],
         fields: &[],
         source: Some(crate::Source::Close),
-        build: |a| Ok(boxed_series(Rsi::new(a.usize(0))?.with_source(a.source))),
+        build: |a| Ok(boxed_series(Rsi::new(a.usize(0))?.with_source(a.source()))),
     },
     Def {
         name: "macd",
         category: Category::Momentum,
         summary: "moving average convergence divergence: ema(fast) - ema(slow), its signal ema and histogram",
         params: &[
-            Param::period("fast", 12.0, "fast EMA period, at least 2"),
-            Param::period("slow", 26.0, "slow EMA period, at least 2"),
+            Param::period("fast", 12.0, "fast EMA period, at least 2").at_least(2.0),
+            Param::period("slow", 26.0, "slow EMA period, at least 2").at_least(2.0),
             Param::period("signal", 9.0, "signal EMA period"),
         ],
         fields: <MacdOutput as Outputs>::FIELDS,
         source: Some(crate::Source::Close),
         build: |a| {
             let macd = Macd::new(a.usize(0), a.usize(1), a.usize(2))?;
-            Ok(boxed_series(macd.with_source(a.source)))
+            Ok(boxed_series(macd.with_source(a.source())))
         },
     },
     Def {
@@ -108,7 +85,7 @@ pub(crate) const DEFS: &[Def] = &[
         category: Category::Momentum,
         summary: "stochastic of the RSI (TradingView's Stoch RSI), 0 to 100",
         params: &[
-            Param::period("rsi", 14.0, "RSI period, at least 2"),
+            Param::period("rsi", 14.0, "RSI period, at least 2").at_least(2.0),
             Param::period("stoch", 14.0, "bars in the RSI's highest / lowest window"),
             Param::period("k", 3.0, "SMA period smoothing the raw %K"),
             Param::period("d", 3.0, "SMA period of %D over the smoothed %K"),
@@ -117,14 +94,14 @@ pub(crate) const DEFS: &[Def] = &[
         source: Some(crate::Source::Close),
         build: |a| {
             let stochrsi = StochRsi::new(a.usize(0), a.usize(1), a.usize(2), a.usize(3))?;
-            Ok(boxed_series(stochrsi.with_source(a.source)))
+            Ok(boxed_series(stochrsi.with_source(a.source())))
         },
     },
     Def {
         name: "cci",
         category: Category::Momentum,
         summary: "commodity channel index of the typical price",
-        params: &[Param::period("n", 20.0, "number of bars, at least 2")],
+        params: &[Param::period("n", 20.0, "number of bars, at least 2").at_least(2.0)],
         fields: &[],
         source: None,
         build: |a| Ok(boxed(Cci::new(a.usize(0))?)),
@@ -133,7 +110,7 @@ pub(crate) const DEFS: &[Def] = &[
         name: "mfi",
         category: Category::Momentum,
         summary: "money flow index (volume-weighted RSI of the typical price), 0 to 100",
-        params: &[Param::period("n", 14.0, "number of bars, at least 2")],
+        params: &[Param::period("n", 14.0, "number of bars, at least 2").at_least(2.0)],
         fields: &[],
         source: None,
         build: |a| Ok(boxed(Mfi::new(a.usize(0))?)),
@@ -142,7 +119,7 @@ pub(crate) const DEFS: &[Def] = &[
         name: "willr",
         category: Category::Momentum,
         summary: "Williams %R, -100 to 0",
-        params: &[Param::period("n", 14.0, "number of bars, at least 2")],
+        params: &[Param::period("n", 14.0, "number of bars, at least 2").at_least(2.0)],
         fields: &[],
         source: None,
         build: |a| Ok(boxed(Willr::new(a.usize(0))?)),
@@ -154,7 +131,7 @@ pub(crate) const DEFS: &[Def] = &[
         params: &[Param::period("n", 10.0, "number of bars back")],
         fields: &[],
         source: Some(crate::Source::Close),
-        build: |a| Ok(boxed_series(Roc::new(a.usize(0))?.with_source(a.source))),
+        build: |a| Ok(boxed_series(Roc::new(a.usize(0))?.with_source(a.source()))),
     },
     Def {
         name: "mom",
@@ -163,13 +140,13 @@ pub(crate) const DEFS: &[Def] = &[
         params: &[Param::period("n", 10.0, "number of bars back")],
         fields: &[],
         source: Some(crate::Source::Close),
-        build: |a| Ok(boxed_series(Mom::new(a.usize(0))?.with_source(a.source))),
+        build: |a| Ok(boxed_series(Mom::new(a.usize(0))?.with_source(a.source()))),
     },
     Def {
         name: "adx",
         category: Category::Momentum,
         summary: "average directional index with the +DI and -DI lines (Wilder)",
-        params: &[Param::period("n", 14.0, "number of bars, at least 2")],
+        params: &[Param::period("n", 14.0, "number of bars, at least 2").at_least(2.0)],
         fields: <AdxOutput as Outputs>::FIELDS,
         source: None,
         build: |a| Ok(boxed(Adx::new(a.usize(0))?)),
@@ -247,11 +224,19 @@ mod tests {
     }
 
     #[test]
-    fn periods_below_the_minimum_are_rejected_with_the_parameter_name() {
+    fn periods_below_the_minimum_or_above_the_maximum_are_rejected() {
         let err = check_min_period("rsi", "n", 1, 2).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "rsi: parameter n = 1 is invalid: must be at least 2"
+            "rsi: parameter n = 1 is invalid: expected a whole number from 2 to 100000; \
+             usage: rsi(n=14)"
         );
+        assert!(Cci::new(crate::MAX_PERIOD + 1).is_err());
+        assert!(Mfi::new(usize::MAX).is_err());
+        assert!(Willr::new(usize::MAX).is_err());
+        assert!(Rsi::new(usize::MAX).is_err());
+        assert!(Adx::new(usize::MAX).is_err());
+        assert!(Macd::new(12, usize::MAX, 9).is_err());
+        assert!(StochRsi::new(usize::MAX, 14, 3, 3).is_err());
     }
 }

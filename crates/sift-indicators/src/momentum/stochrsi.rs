@@ -29,15 +29,7 @@ pub struct StochRsi {
 
 impl StochRsi {
     pub fn new(rsi: usize, stoch: usize, k: usize, d: usize) -> Result<Self, Error> {
-        let rsi_indicator = Rsi::new(rsi).map_err(|e| match e {
-            Error::InvalidParameter { value, reason, .. } => Error::InvalidParameter {
-                indicator: "stochrsi",
-                param: "rsi",
-                value,
-                reason,
-            },
-            other => other,
-        })?;
+        let rsi_indicator = Rsi::new(rsi).map_err(|e| e.for_param("stochrsi", "rsi"))?;
         let core = StochCore::new("stochrsi", ("stoch", stoch), ("k", k), ("d", d))?;
         Ok(Self {
             periods: (rsi, stoch, k, d),

@@ -36,7 +36,8 @@ const THRESHOLD: Param = Param::real(
     "threshold",
     1.5,
     "a node's volume is at least this multiple of the mean bin's",
-);
+)
+.at_least(0.0);
 const MIN_STRENGTH: Param = Param::count(
     "min_strength",
     2.0,
@@ -54,7 +55,7 @@ pub(crate) const DEFS: &[Def] = &[
         source: Some(Source::High),
         build: |a| {
             Ok(boxed_series(
-                Highest::new(a.usize(0))?.with_source(a.source),
+                Highest::new(a.usize(0))?.with_source(a.source()),
             ))
         },
     },
@@ -65,7 +66,11 @@ pub(crate) const DEFS: &[Def] = &[
         params: &[N],
         fields: &[],
         source: Some(Source::Low),
-        build: |a| Ok(boxed_series(Lowest::new(a.usize(0))?.with_source(a.source))),
+        build: |a| {
+            Ok(boxed_series(
+                Lowest::new(a.usize(0))?.with_source(a.source()),
+            ))
+        },
     },
     Def {
         name: "pivot_high",
@@ -76,7 +81,7 @@ pub(crate) const DEFS: &[Def] = &[
         source: Some(Source::High),
         build: |a| {
             Ok(boxed_series(
-                PivotHigh::new(a.usize(0), a.usize(1))?.with_source(a.source),
+                PivotHigh::new(a.usize(0), a.usize(1))?.with_source(a.source()),
             ))
         },
     },
@@ -89,7 +94,7 @@ pub(crate) const DEFS: &[Def] = &[
         source: Some(Source::Low),
         build: |a| {
             Ok(boxed_series(
-                PivotLow::new(a.usize(0), a.usize(1))?.with_source(a.source),
+                PivotLow::new(a.usize(0), a.usize(1))?.with_source(a.source()),
             ))
         },
     },
@@ -161,12 +166,7 @@ mod tests {
         assert!(Spec::parse("highest(0)").is_err());
         assert!(Spec::parse("pivot_high(-1, 5)").is_err());
         assert!(Spec::parse("volume_profile(0)").is_err());
-        assert!(
-            Spec::parse("volume_profile(threshold=-1)")
-                .unwrap()
-                .build()
-                .is_err()
-        );
+        assert!(Spec::parse("volume_profile(threshold=-1)").is_err());
         assert!(Spec::parse("volume_profile(close)").is_err());
     }
 }

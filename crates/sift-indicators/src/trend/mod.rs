@@ -17,7 +17,7 @@ pub(crate) const DEFS: &[Def] = &[
         summary: "SuperTrend: an ATR trailing stop around hl2; direction +1 up, -1 down",
         params: &[
             Param::period("n", 10.0, "ATR period"),
-            Param::real("mult", 3.0, "ATRs from hl2 to the bands, at least 0"),
+            Param::real("mult", 3.0, "ATRs from hl2 to the bands, at least 0").at_least(0.0),
         ],
         fields: &["value", "direction"],
         source: None,
@@ -28,8 +28,8 @@ pub(crate) const DEFS: &[Def] = &[
         category: Category::Trend,
         summary: "parabolic stop and reverse (Wilder), first value at the second candle",
         params: &[
-            Param::real("accel", 0.02, "acceleration factor step, at least 0"),
-            Param::real("max", 0.2, "maximum acceleration factor, at least 0"),
+            Param::real("accel", 0.02, "acceleration factor step, at least 0").at_least(0.0),
+            Param::real("max", 0.2, "maximum acceleration factor, at least 0").at_least(0.0),
         ],
         fields: &[],
         source: None,

@@ -4,7 +4,7 @@ use std::fmt;
 
 use sift_core::Candle;
 
-use crate::{Error, Indicator};
+use crate::{Error, Indicator, check_non_negative};
 
 /// SAR(accel, max): Wilder's parabolic stop-and-reverse. Matches TA-Lib `SAR`
 /// (`acceleration = accel`, `maximum = max`).
@@ -51,16 +51,8 @@ struct State {
 
 impl Sar {
     pub fn new(accel: f64, max: f64) -> Result<Self, Error> {
-        for (param, value) in [("accel", accel), ("max", max)] {
-            if !(value.is_finite() && value >= 0.0) {
-                return Err(Error::InvalidParameter {
-                    indicator: "sar",
-                    param,
-                    value,
-                    reason: "must be a finite number, at least 0",
-                });
-            }
-        }
+        let accel = check_non_negative("sar", "accel", accel)?;
+        let max = check_non_negative("sar", "max", max)?;
         Ok(Self {
             accel,
             max,

@@ -5,7 +5,7 @@ use std::fmt;
 use sift_core::Candle;
 
 use crate::volatility::Atr;
-use crate::{Error, Indicator, check_period, impl_outputs};
+use crate::{Error, Indicator, check_non_negative, check_period, impl_outputs};
 
 /// One row of SuperTrend.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -56,14 +56,7 @@ struct State {
 impl Supertrend {
     pub fn new(period: usize, mult: f64) -> Result<Self, Error> {
         let period = check_period("supertrend", "n", period)?;
-        if !(mult.is_finite() && mult >= 0.0) {
-            return Err(Error::InvalidParameter {
-                indicator: "supertrend",
-                param: "mult",
-                value: mult,
-                reason: "must be a finite number, at least 0",
-            });
-        }
+        let mult = check_non_negative("supertrend", "mult", mult)?;
         Ok(Self {
             mult,
             atr: Atr::new(period)?,
@@ -78,7 +71,7 @@ impl Indicator for Supertrend {
     #[inline]
     fn update(&mut self, candle: &Candle) -> Option<SupertrendOutput> {
         let atr = self.atr.update(candle)?;
-        let hl2 = (candle.high + candle.low) / 2.0;
+        let hl2 = candle.hl2();
         let band = self.mult * atr;
         let (basic_upper, basic_lower) = (hl2 + band, hl2 - band);
         let close = candle.close;

@@ -5,7 +5,9 @@ use std::fmt;
 use sift_core::Candle;
 
 use super::variance::RollingMoments;
-use crate::{Error, Indicator, SeriesIndicator, Source, check_period, impl_outputs};
+use crate::{
+    Error, Indicator, SeriesIndicator, Source, check_non_negative, check_period, impl_outputs,
+};
 
 /// One row of Bollinger Bands.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -51,14 +53,7 @@ pub struct Bb {
 impl Bb {
     pub fn new(period: usize, mult: f64) -> Result<Self, Error> {
         let period = check_period("bb", "n", period)?;
-        if !(mult.is_finite() && mult >= 0.0) {
-            return Err(Error::InvalidParameter {
-                indicator: "bb",
-                param: "mult",
-                value: mult,
-                reason: "must be a finite number, at least 0",
-            });
-        }
+        let mult = check_non_negative("bb", "mult", mult)?;
         Ok(Self {
             mult,
             source: Source::Close,

@@ -6,7 +6,7 @@ use sift_core::Candle;
 
 use super::Atr;
 use crate::average::Ema;
-use crate::{Error, Indicator, SeriesIndicator, check_period, impl_outputs};
+use crate::{Error, Indicator, SeriesIndicator, check_non_negative, check_period, impl_outputs};
 
 /// One row of Keltner Channels.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -51,14 +51,7 @@ impl Keltner {
     pub fn new(period: usize, mult: f64, atr_period: usize) -> Result<Self, Error> {
         let period = check_period("keltner", "n", period)?;
         let atr_period = check_period("keltner", "atr", atr_period)?;
-        if !(mult.is_finite() && mult >= 0.0) {
-            return Err(Error::InvalidParameter {
-                indicator: "keltner",
-                param: "mult",
-                value: mult,
-                reason: "must be a finite number, at least 0",
-            });
-        }
+        let mult = check_non_negative("keltner", "mult", mult)?;
         let ema_lookback = period - 1;
         let lookback = ema_lookback.max(atr_period);
         Ok(Self {

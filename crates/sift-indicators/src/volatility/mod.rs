@@ -51,13 +51,14 @@ pub(crate) const DEFS: &[Def] = &[
                 "mult",
                 2.0,
                 "standard deviations from the middle band, at least 0",
-            ),
+            )
+            .at_least(0.0),
         ],
         fields: &["upper", "middle", "lower", "width", "pct_b"],
         source: Some(crate::Source::Close),
         build: |a| {
             Ok(boxed_series(
-                Bb::new(a.usize(0), a.f64(1))?.with_source(a.source),
+                Bb::new(a.usize(0), a.f64(1))?.with_source(a.source()),
             ))
         },
     },
@@ -68,7 +69,11 @@ pub(crate) const DEFS: &[Def] = &[
         params: &[Param::period("n", 20.0, "number of bars")],
         fields: &[],
         source: Some(crate::Source::Close),
-        build: |a| Ok(boxed_series(StdDev::new(a.usize(0))?.with_source(a.source))),
+        build: |a| {
+            Ok(boxed_series(
+                StdDev::new(a.usize(0))?.with_source(a.source()),
+            ))
+        },
     },
     Def {
         name: "keltner",
@@ -76,7 +81,7 @@ pub(crate) const DEFS: &[Def] = &[
         summary: "Keltner Channels: EMA of the typical price plus and minus mult ATRs",
         params: &[
             Param::period("n", 20.0, "EMA period of the middle line"),
-            Param::real("mult", 2.0, MULT),
+            Param::real("mult", 2.0, MULT).at_least(0.0),
             Param::period("atr", 10.0, "ATR period of the bands"),
         ],
         fields: &["upper", "middle", "lower"],

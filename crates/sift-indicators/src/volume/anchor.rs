@@ -22,6 +22,10 @@ pub enum Anchor {
 }
 
 impl Anchor {
+    /// Every spelling [`FromStr`] accepts, in documentation order: the parameter choices of
+    /// `vwap(anchor=...)`. `none` is another name for `session`.
+    pub const CHOICES: &'static [&'static str] = &["day", "week", "month", "session", "none"];
+
     /// An identifier of the period containing `open_time` (UTC epoch ms): its start time, or 0
     /// for `Session`. It changes exactly when a new period begins.
     #[inline]
@@ -60,12 +64,7 @@ impl FromStr for Anchor {
             "week" => Ok(Anchor::Week),
             "month" => Ok(Anchor::Month),
             "session" | "none" => Ok(Anchor::Session),
-            _ => Err(Error::InvalidParameter {
-                indicator: "vwap",
-                param: "anchor",
-                value: f64::NAN,
-                reason: "expected day, week, month or session",
-            }),
+            _ => Err(Error::UnknownAnchor(s.to_owned())),
         }
     }
 }
@@ -100,6 +99,12 @@ mod tests {
             assert_eq!(a.to_string().parse::<Anchor>().unwrap(), a);
         }
         assert_eq!("none".parse::<Anchor>().unwrap(), Anchor::Session);
-        assert!("hour".parse::<Anchor>().is_err());
+        assert_eq!(
+            "hour".parse::<Anchor>().unwrap_err().to_string(),
+            "unknown anchor \"hour\"; available: day week month session none"
+        );
+        for choice in Anchor::CHOICES {
+            assert!(choice.parse::<Anchor>().is_ok(), "{choice}");
+        }
     }
 }

@@ -19,8 +19,21 @@ pub use pvi::Pvi;
 pub use vwap::Vwap;
 pub use vwap_bands::{VwapBands, VwapBandsOutput};
 
+use crate::Error;
 use crate::dynamic::boxed;
-use crate::registry::{Category, Def, Param};
+use crate::registry::{Args, Category, Def, Param};
+
+const ANCHOR: Param = Param::choice(
+    "anchor",
+    Anchor::CHOICES,
+    "where the sums restart: each UTC day, ISO week or month, or never (session, none)",
+);
+
+/// The anchor chosen by parameter `i`, through [`Anchor`]'s own parsing so the two spellings
+/// cannot drift apart.
+fn anchor(args: &Args, i: usize) -> Result<Anchor, Error> {
+    Anchor::CHOICES[args.usize(i)].parse()
+}
 
 /// This category's registry entries.
 pub(crate) const DEFS: &[Def] = &[
@@ -72,23 +85,22 @@ pub(crate) const DEFS: &[Def] = &[
     Def {
         name: "vwap",
         category: Category::Volume,
-        summary: "volume-weighted average typical price since the start of the UTC day",
-        params: &[],
+        summary: "volume-weighted average typical price since the start of the anchor period",
+        params: &[ANCHOR],
         fields: &[],
         source: None,
-        build: |_| Ok(boxed(Vwap::new())),
+        build: |a| Ok(boxed(Vwap::anchored(anchor(a, 0)?))),
     },
     Def {
         name: "vwap_bands",
         category: Category::Volume,
-        summary: "daily VWAP with bands mult volume-weighted standard deviations away",
-        params: &[Param::real(
-            "mult",
-            1.0,
-            "standard deviations from the VWAP, at least 0",
-        )],
+        summary: "anchored VWAP with bands mult volume-weighted standard deviations away",
+        params: &[
+            Param::real("mult", 1.0, "standard deviations from the VWAP, at least 0").at_least(0.0),
+            ANCHOR,
+        ],
         fields: &["vwap", "upper", "lower"],
         source: None,
-        build: |a| Ok(boxed(VwapBands::new(a.f64(0))?)),
+        build: |a| Ok(boxed(VwapBands::anchored(a.f64(0), anchor(a, 1)?)?)),
     },
 ];

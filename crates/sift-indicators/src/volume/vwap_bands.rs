@@ -6,7 +6,7 @@ use sift_core::Candle;
 
 use super::Anchor;
 use super::vwap::AnchoredSums;
-use crate::{Error, Indicator, impl_outputs};
+use crate::{Error, Indicator, check_non_negative, impl_outputs};
 
 /// One row of VWAP bands.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -53,14 +53,7 @@ impl VwapBands {
 
     /// Bands restarting at each `anchor` period.
     pub fn anchored(mult: f64, anchor: Anchor) -> Result<Self, Error> {
-        if !(mult.is_finite() && mult >= 0.0) {
-            return Err(Error::InvalidParameter {
-                indicator: "vwap_bands",
-                param: "mult",
-                value: mult,
-                reason: "must be a finite number, at least 0",
-            });
-        }
+        let mult = check_non_negative("vwap_bands", "mult", mult)?;
         Ok(Self {
             mult,
             anchor,
