@@ -12,6 +12,9 @@ pub enum Error {
         "unknown interval {0:?}: expected one of 1s 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M"
     )]
     UnknownInterval(String),
+    /// Not one of the access tiers.
+    #[error("unknown tier {0:?}: expected one of anonymous free pro elite")]
+    UnknownTier(String),
 }
 
 #[cfg(test)]

@@ -108,6 +108,8 @@ pub struct VolumeProfile {
     /// The bin with the most volume (the lowest on a tie), found with the nodes.
     poc_bin: usize,
     nodes: Vec<HvNode>,
+    /// Scratch deque of bin indices for the node search, kept to avoid allocating per update.
+    window: Vec<usize>,
     updates_since_rebuild: usize,
 }
 
@@ -143,6 +145,7 @@ impl VolumeProfile {
             step: 0.0,
             poc_bin: 0,
             nodes: Vec::with_capacity(bins),
+            window: Vec::with_capacity(bins),
             updates_since_rebuild: 0,
         })
     }
@@ -218,11 +221,18 @@ impl VolumeProfile {
 
     /// Finds the point of control and the nodes; a bin's neighbourhood is only compared when
     /// the bin passes the threshold, which most bins do not.
+    /// Finds the point of control and the nodes in O(bins): the dominance test compares each
+    /// bin with the maximum of the bins within `min_strength` of it, which a monotonic deque
+    /// of bin indices (`window`, decreasing volumes from `head` on) slides along the histogram.
     fn find_nodes(&mut self) {
         self.nodes.clear();
         let histogram = &self.histogram;
         let mean = sum(histogram) / self.bins as f64;
         let cut = self.threshold * mean;
+        let radius = self.min_strength.min(self.bins);
+        let window = &mut self.window;
+        window.clear();
+        let (mut head, mut next) = (0, 0);
         let mut poc = 0;
         let mut most = histogram[0];
         for (k, &v) in histogram.iter().enumerate() {
@@ -230,12 +240,19 @@ impl VolumeProfile {
                 most = v;
                 poc = k;
             }
-            if !(v > 0.0 && v >= cut) {
-                continue;
+            let last = k.saturating_add(radius).min(self.bins - 1);
+            while next <= last {
+                while window.len() > head && histogram[window[window.len() - 1]] <= histogram[next]
+                {
+                    window.pop();
+                }
+                window.push(next);
+                next += 1;
             }
-            let lo = k.saturating_sub(self.min_strength);
-            let hi = k.saturating_add(self.min_strength).min(self.bins - 1);
-            if histogram[lo..=hi].iter().all(|&n| v >= n) {
+            while window[head] + radius < k {
+                head += 1;
+            }
+            if v > 0.0 && v >= cut && v >= histogram[window[head]] {
                 self.nodes.push(HvNode {
                     price: self.low + (k as f64 + 0.5) * self.step,
                     volume: v,
