@@ -11,8 +11,9 @@ use sift_core::Candle;
 use sift_indicators::average::{Dema, Ema, Rma, Sma, Tema, Vwma, Wma};
 use sift_indicators::momentum::{Macd, Rsi};
 use sift_indicators::registry;
+use sift_indicators::structure::{Divergence, DivergenceKind};
 use sift_indicators::volatility::{Atr, Bb};
-use sift_indicators::{Indicator, Spec, batch};
+use sift_indicators::{Indicator, Source, Spec, batch};
 
 /// Candles per measured iteration: enough to amortise timer overhead, few enough to stay in cache.
 const CANDLES: usize = 10_000;
@@ -90,6 +91,30 @@ fn typed(c: &mut Criterion) {
     bench!("tema(20)", Tema::new(20).expect("valid period"));
     bench!("vwma(20)", Vwma::new(20).expect("valid period"));
     bench!("rsi(14)", Rsi::new(14).expect("valid period"));
+    // Not a registry entry (it reads two series): fed the low (high) and the close as a
+    // stand-in oscillator, as the rule language feeds `divergence(bullish, low, ...)`.
+    for (name, kind, price) in [
+        (
+            "divergence(bullish, 30, 5)",
+            DivergenceKind::Bullish,
+            Source::Low,
+        ),
+        (
+            "divergence(bearish, 30, 5)",
+            DivergenceKind::Bearish,
+            Source::High,
+        ),
+    ] {
+        let mut ind = Divergence::new(kind, 30, 5).expect("valid parameters");
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                ind.reset();
+                for candle in &data {
+                    black_box(ind.next(price.of(candle), candle.close));
+                }
+            });
+        });
+    }
     group.finish();
 }
 

@@ -41,13 +41,17 @@ impl Ring {
     pub fn push(&mut self, value: f64) -> Option<f64> {
         let cap = self.buf.len();
         if self.len < cap {
-            let idx = (self.head + self.len) % cap;
+            let idx = wrap(self.head + self.len, cap);
             self.buf[idx] = value;
             self.len += 1;
             None
         } else {
             let old = std::mem::replace(&mut self.buf[self.head], value);
-            self.head = (self.head + 1) % cap;
+            self.head = if self.head + 1 == cap {
+                0
+            } else {
+                self.head + 1
+            };
             Some(old)
         }
     }
@@ -58,8 +62,7 @@ impl Ring {
         if ago >= self.len {
             return None;
         }
-        let cap = self.buf.len();
-        Some(self.buf[(self.head + self.len - 1 - ago) % cap])
+        Some(self.buf[wrap(self.head + self.len - 1 - ago, self.buf.len())])
     }
 
     /// The oldest stored value.
@@ -71,13 +74,20 @@ impl Ring {
     /// Values from oldest to newest.
     pub fn iter(&self) -> impl Iterator<Item = f64> + '_ {
         let cap = self.buf.len();
-        (0..self.len).map(move |i| self.buf[(self.head + i) % cap])
+        (0..self.len).map(move |i| self.buf[wrap(self.head + i, cap)])
     }
 
     pub fn clear(&mut self) {
         self.head = 0;
         self.len = 0;
     }
+}
+
+/// `index` reduced into `0..cap`, for an `index` below `2 * cap` (a head plus an offset, both
+/// below `cap`): one compare instead of the integer division `%` costs on every ring access.
+#[inline]
+fn wrap(index: usize, cap: usize) -> usize {
+    if index >= cap { index - cap } else { index }
 }
 
 /// Which end of the window a [`RollingExtreme`] tracks.
@@ -209,6 +219,27 @@ mod tests {
         assert_eq!(r.iter().collect::<Vec<_>>(), vec![2.0, 3.0, 4.0]);
         r.clear();
         assert!(r.is_empty());
+    }
+
+    #[test]
+    fn ring_agrees_with_the_last_values_pushed() {
+        for cap in 1..6 {
+            let mut ring = Ring::new(cap);
+            let mut all = Vec::new();
+            for i in 0..4 * cap + 3 {
+                let x = i as f64;
+                let evicted = ring.push(x);
+                all.push(x);
+                let window = &all[all.len().saturating_sub(cap)..];
+                assert_eq!(evicted, (all.len() > cap).then(|| all[all.len() - cap - 1]));
+                assert_eq!(ring.iter().collect::<Vec<_>>(), window);
+                assert_eq!(ring.len(), window.len());
+                assert_eq!(ring.is_full(), all.len() >= cap);
+                for ago in 0..=cap {
+                    assert_eq!(ring.get(ago), window.iter().rev().nth(ago).copied());
+                }
+            }
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use std::fmt::{self, Write};
 
+use sift_core::Interval;
 use sift_indicators::Spec;
 
 use crate::program::{BinaryOp, NodeId, NodeKind, Program, UnaryOp, WindowFunc, spec_text};
@@ -23,9 +24,9 @@ impl Program {
             .map(|(tf, bars)| format!("{tf} {bars} bars"))
             .collect();
         let indicators: Vec<String> = self
-            .indicators()
+            .indicator_labels()
             .into_iter()
-            .map(|(tf, spec, source)| format!("{} @ {tf}", indicator_text(spec, source)))
+            .map(|(tf, label)| format!("{label} @ {tf}"))
             .collect();
         let indicators = if indicators.is_empty() {
             "none".to_owned()
@@ -37,6 +38,24 @@ impl Program {
             timeframes.join(" "),
             warmup.join(", ")
         )
+    }
+
+    /// Every distinct indicator instance as `(timeframe, text)`, in node order: `sma(close,
+    /// 20)`, or with a derived source as the rule wrote it where the rule referenced it
+    /// (`highest(rsi(14), 5)`), else as its node id (`%3`).
+    pub fn indicator_labels(&self) -> Vec<(Interval, String)> {
+        self.indicators()
+            .into_iter()
+            .map(|(tf, spec, source)| {
+                let source = source.map(|id| {
+                    self.references
+                        .iter()
+                        .find(|r| r.node == id)
+                        .map_or_else(|| id.to_string(), |r| r.text.clone())
+                });
+                (tf, indicator_text(spec, source))
+            })
+            .collect()
     }
 
     /// One node as an instruction: `sma(close, 20)`, `%3 > %5`, `%2[1]`, `%4 @ 1h`.
@@ -52,7 +71,7 @@ impl Program {
                 field,
                 source,
             } => {
-                let mut text = indicator_text(spec, *source);
+                let mut text = indicator_text(spec, source.map(|id| id.to_string()));
                 if let Some(f) = spec.def().fields.get(*field) {
                     let _ = write!(text, ".{f}");
                 }
@@ -91,12 +110,13 @@ impl Program {
 
 /// `spec_text(spec)`, or for a derived source the spec with the node it reads in place of the
 /// (unused) source series: `sma(%3, 20)`.
-fn indicator_text(spec: &Spec, source: Option<NodeId>) -> String {
-    let Some(src) = source else {
+/// An indicator instance as text, with a derived source written as `source` gives it.
+fn indicator_text(spec: &Spec, source: Option<String>) -> String {
+    let Some(source) = source else {
         return spec_text(spec);
     };
     let def = spec.def();
-    let mut args = vec![src.to_string()];
+    let mut args = vec![source];
     args.extend(
         def.params
             .iter()

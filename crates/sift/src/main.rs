@@ -1,6 +1,9 @@
 //! The `sift` binary: parses the command line and hands each command to the crate that does the
 //! work.
 
+mod backtest;
+mod bench;
+mod check;
 mod cli;
 mod indicators;
 mod serve;
@@ -17,6 +20,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve::run(&args),
         Command::Indicators(args) => indicators::run(&args),
+        Command::Check(args) => check::run(&args),
+        Command::Backtest(args) => backtest::run(&args),
+        Command::Bench(cli::BenchCommand::Engine(args)) => bench::engine(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

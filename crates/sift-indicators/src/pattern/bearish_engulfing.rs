@@ -1,13 +1,8 @@
 //! Bearish engulfing: a black candle whose body covers the previous white body. TA-Lib
 //! `CDLENGULFING < 0`.
 
-use std::fmt;
-
-use sift_core::Candle;
-
 use super::shape::Shape;
 use super::tape::Tape;
-use crate::Indicator;
 
 /// TA-Lib's lookback for `CDLENGULFING`: 2, although only one earlier candle is compared.
 const LOOKBACK: usize = 2;
@@ -47,35 +42,15 @@ impl BearishEngulfing {
     }
 }
 
-impl Default for BearishEngulfing {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Indicator for BearishEngulfing {
-    type Output = bool;
-
-    #[inline]
-    fn update(&mut self, candle: &Candle) -> Option<bool> {
-        self.tape.step(candle, |recent, _| {
-            Self::matches(recent.ago(1), recent.ago(0))
-        })
-    }
-
-    fn reset(&mut self) {
-        self.tape.reset();
-    }
-}
-
-impl fmt::Display for BearishEngulfing {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("BEARISH_ENGULFING")
-    }
-}
+super::pattern_impls!(BearishEngulfing, "BEARISH_ENGULFING", |recent, _| {
+    Self::matches(recent.ago(1), recent.ago(0))
+});
 
 #[cfg(test)]
 mod tests {
+    use sift_core::Candle;
+
+    use crate::Indicator;
     use rstest::rstest;
 
     use super::super::shape::candle;

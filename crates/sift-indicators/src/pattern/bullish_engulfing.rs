@@ -1,13 +1,8 @@
 //! Bullish engulfing: a white candle whose body covers the previous black body. TA-Lib
 //! `CDLENGULFING > 0`.
 
-use std::fmt;
-
-use sift_core::Candle;
-
 use super::shape::Shape;
 use super::tape::Tape;
-use crate::Indicator;
 
 /// TA-Lib's lookback for `CDLENGULFING`: 2, although only one earlier candle is compared.
 const LOOKBACK: usize = 2;
@@ -46,35 +41,15 @@ impl BullishEngulfing {
     }
 }
 
-impl Default for BullishEngulfing {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Indicator for BullishEngulfing {
-    type Output = bool;
-
-    #[inline]
-    fn update(&mut self, candle: &Candle) -> Option<bool> {
-        self.tape.step(candle, |recent, _| {
-            Self::matches(recent.ago(1), recent.ago(0))
-        })
-    }
-
-    fn reset(&mut self) {
-        self.tape.reset();
-    }
-}
-
-impl fmt::Display for BullishEngulfing {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("BULLISH_ENGULFING")
-    }
-}
+super::pattern_impls!(BullishEngulfing, "BULLISH_ENGULFING", |recent, _| {
+    Self::matches(recent.ago(1), recent.ago(0))
+});
 
 #[cfg(test)]
 mod tests {
+    use sift_core::Candle;
+
+    use crate::Indicator;
     use rstest::rstest;
 
     use super::super::shape::candle;

@@ -1,13 +1,8 @@
 //! Doji: open and close (nearly) equal, relative to recent ranges. TA-Lib `CDLDOJI`.
 
-use std::fmt;
-
-use sift_core::Candle;
-
 use super::recent::Recent;
 use super::settings::{Average, BODY_DOJI, longest};
 use super::tape::Tape;
-use crate::Indicator;
 
 /// TA-Lib's lookback: `BodyDoji`'s period.
 const LOOKBACK: usize = longest(&[BODY_DOJI]);
@@ -40,33 +35,13 @@ impl Doji {
     }
 }
 
-impl Default for Doji {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Indicator for Doji {
-    type Output = bool;
-
-    #[inline]
-    fn update(&mut self, candle: &Candle) -> Option<bool> {
-        self.tape.step(candle, Self::matches)
-    }
-
-    fn reset(&mut self) {
-        self.tape.reset();
-    }
-}
-
-impl fmt::Display for Doji {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("DOJI")
-    }
-}
+super::pattern_impls!(Doji, "DOJI", Self::matches);
 
 #[cfg(test)]
 mod tests {
+    use sift_core::Candle;
+
+    use crate::Indicator;
     use rstest::rstest;
 
     use super::super::shape::{background, candle};

@@ -1,14 +1,9 @@
 //! Hammer: a short body at the top of the candle with a long lower shadow, near the previous
 //! candle's low. TA-Lib `CDLHAMMER`.
 
-use std::fmt;
-
-use sift_core::Candle;
-
 use super::recent::Recent;
 use super::settings::{Average, BODY_SHORT, NEAR, SHADOW_LONG, SHADOW_VERY_SHORT, longest};
 use super::tape::Tape;
-use crate::Indicator;
 
 /// TA-Lib's lookback: the longest setting period, plus the previous candle.
 const LOOKBACK: usize = longest(&[BODY_SHORT, SHADOW_LONG, SHADOW_VERY_SHORT, NEAR]) + 1;
@@ -59,33 +54,13 @@ impl Hammer {
     }
 }
 
-impl Default for Hammer {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Indicator for Hammer {
-    type Output = bool;
-
-    #[inline]
-    fn update(&mut self, candle: &Candle) -> Option<bool> {
-        self.tape.step(candle, Self::matches)
-    }
-
-    fn reset(&mut self) {
-        self.tape.reset();
-    }
-}
-
-impl fmt::Display for Hammer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("HAMMER")
-    }
-}
+super::pattern_impls!(Hammer, "HAMMER", Self::matches);
 
 #[cfg(test)]
 mod tests {
+    use sift_core::Candle;
+
+    use crate::Indicator;
     use rstest::rstest;
 
     use super::super::shape::{background, candle};

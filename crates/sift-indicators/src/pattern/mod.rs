@@ -15,6 +15,39 @@
 //! one judged, kept as a running total that starts and slides exactly as TA-Lib's does
 //! (`tape.rs`), so outputs agree with TA-Lib bit for bit.
 
+/// Implements `Default`, `Indicator` (one step of the pattern's tape, judged by `$judge`) and
+/// `Display` (`$label`) for a pattern struct with a `tape` field and a `new()` constructor.
+/// Declared before the pattern modules so they can use it.
+macro_rules! pattern_impls {
+    ($ty:ident, $label:literal, $judge:expr) => {
+        impl Default for $ty {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl $crate::Indicator for $ty {
+            type Output = bool;
+
+            #[inline]
+            fn update(&mut self, candle: &sift_core::Candle) -> Option<bool> {
+                self.tape.step(candle, $judge)
+            }
+
+            fn reset(&mut self) {
+                self.tape.reset();
+            }
+        }
+
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str($label)
+            }
+        }
+    };
+}
+use pattern_impls;
+
 mod bearish_engulfing;
 mod bullish_engulfing;
 mod doji;

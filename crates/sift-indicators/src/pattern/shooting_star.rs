@@ -1,14 +1,9 @@
 //! Shooting star: a short body at the bottom of the candle with a long upper shadow, gapping
 //! up from the previous body. TA-Lib `CDLSHOOTINGSTAR`.
 
-use std::fmt;
-
-use sift_core::Candle;
-
 use super::recent::Recent;
 use super::settings::{Average, BODY_SHORT, SHADOW_LONG, SHADOW_VERY_SHORT, longest};
 use super::tape::Tape;
-use crate::Indicator;
 
 /// TA-Lib's lookback: the longest setting period, plus the previous candle.
 const LOOKBACK: usize = longest(&[BODY_SHORT, SHADOW_LONG, SHADOW_VERY_SHORT]) + 1;
@@ -55,33 +50,13 @@ impl ShootingStar {
     }
 }
 
-impl Default for ShootingStar {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Indicator for ShootingStar {
-    type Output = bool;
-
-    #[inline]
-    fn update(&mut self, candle: &Candle) -> Option<bool> {
-        self.tape.step(candle, Self::matches)
-    }
-
-    fn reset(&mut self) {
-        self.tape.reset();
-    }
-}
-
-impl fmt::Display for ShootingStar {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SHOOTING_STAR")
-    }
-}
+super::pattern_impls!(ShootingStar, "SHOOTING_STAR", Self::matches);
 
 #[cfg(test)]
 mod tests {
+    use sift_core::Candle;
+
+    use crate::Indicator;
     use rstest::rstest;
 
     use super::super::shape::{background, candle};

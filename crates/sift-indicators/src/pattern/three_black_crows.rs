@@ -1,14 +1,9 @@
 //! Three black crows: after a white candle, three black candles declining with short lower
 //! shadows, each opening within the previous body. TA-Lib `CDL3BLACKCROWS`.
 
-use std::fmt;
-
-use sift_core::Candle;
-
 use super::recent::Recent;
 use super::settings::{Average, SHADOW_VERY_SHORT, longest};
 use super::tape::Tape;
-use crate::Indicator;
 
 /// TA-Lib's lookback: `ShadowVeryShort`'s period, plus the three earlier candles.
 const LOOKBACK: usize = longest(&[SHADOW_VERY_SHORT]) + 3;
@@ -74,33 +69,13 @@ impl ThreeBlackCrows {
     }
 }
 
-impl Default for ThreeBlackCrows {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Indicator for ThreeBlackCrows {
-    type Output = bool;
-
-    #[inline]
-    fn update(&mut self, candle: &Candle) -> Option<bool> {
-        self.tape.step(candle, Self::matches)
-    }
-
-    fn reset(&mut self) {
-        self.tape.reset();
-    }
-}
-
-impl fmt::Display for ThreeBlackCrows {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("THREE_BLACK_CROWS")
-    }
-}
+super::pattern_impls!(ThreeBlackCrows, "THREE_BLACK_CROWS", Self::matches);
 
 #[cfg(test)]
 mod tests {
+    use sift_core::Candle;
+
+    use crate::Indicator;
     use rstest::rstest;
 
     use super::super::shape::{background, candle};

@@ -1,14 +1,9 @@
 //! Three white soldiers: three white candles advancing with short upper shadows, each opening
 //! within or near the previous body. TA-Lib `CDL3WHITESOLDIERS`.
 
-use std::fmt;
-
-use sift_core::Candle;
-
 use super::recent::Recent;
 use super::settings::{Average, BODY_SHORT, FAR, NEAR, SHADOW_VERY_SHORT, longest};
 use super::tape::Tape;
-use crate::Indicator;
 
 /// TA-Lib's lookback: the longest setting period, plus the two earlier candles.
 const LOOKBACK: usize = longest(&[SHADOW_VERY_SHORT, BODY_SHORT, FAR, NEAR]) + 2;
@@ -95,33 +90,13 @@ impl ThreeWhiteSoldiers {
     }
 }
 
-impl Default for ThreeWhiteSoldiers {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Indicator for ThreeWhiteSoldiers {
-    type Output = bool;
-
-    #[inline]
-    fn update(&mut self, candle: &Candle) -> Option<bool> {
-        self.tape.step(candle, Self::matches)
-    }
-
-    fn reset(&mut self) {
-        self.tape.reset();
-    }
-}
-
-impl fmt::Display for ThreeWhiteSoldiers {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("THREE_WHITE_SOLDIERS")
-    }
-}
+super::pattern_impls!(ThreeWhiteSoldiers, "THREE_WHITE_SOLDIERS", Self::matches);
 
 #[cfg(test)]
 mod tests {
+    use sift_core::Candle;
+
+    use crate::Indicator;
     use rstest::rstest;
 
     use super::super::shape::{background, candle};

@@ -1,8 +1,10 @@
 //! Regular divergence between price and an oscillator.
 
+use std::collections::VecDeque;
 use std::fmt;
 
-use crate::window::Ring;
+use super::side::{High, Low, Side};
+use crate::window::{Extreme, RollingExtreme};
 use crate::{Error, check_period};
 
 /// Which divergence a [`Divergence`] detects.
@@ -39,6 +41,22 @@ impl DivergenceKind {
             DivergenceKind::Bearish => a > b,
         }
     }
+
+    /// The rolling extreme that bounds this kind's previous extreme: lows or highs.
+    fn extreme(self) -> Extreme {
+        match self {
+            DivergenceKind::Bullish => Extreme::Min,
+            DivergenceKind::Bearish => Extreme::Max,
+        }
+    }
+
+    /// A price that is never beyond another, standing in for NaN in the rolling extreme.
+    fn never_beyond(self) -> f64 {
+        match self {
+            DivergenceKind::Bullish => f64::INFINITY,
+            DivergenceKind::Bearish => f64::NEG_INFINITY,
+        }
+    }
 }
 
 /// Regular divergence between a price series and an oscillator, judged on the current bar with
@@ -59,16 +77,27 @@ impl DivergenceKind {
 ///
 /// The result is `None` until `lookback + 1` pairs have been seen, then `Some(true | false)`
 /// every bar; it can stay true on consecutive bars while price keeps making new extremes with
-/// the oscillator on the divergent side. Only values up to the current bar are read. Each update
-/// is O(lookback). A NaN makes the comparisons it enters false (no divergence); feed the pair
-/// only once both series are warmed up.
+/// the oscillator on the divergent side. Only values up to the current bar are read. A NaN makes
+/// the comparisons it enters false (no divergence); feed the pair only once both series are
+/// warmed up.
+///
+/// Conditions 1 and 2 imply that the current price is beyond every non-NaN price of the
+/// `lookback` bars before it: the bars after `p` by condition 2, `p` by condition 1, and the
+/// bars before `p` because none of them is beyond `p` (it is the most extreme). A
+/// rolling extreme of those bars checks that in amortized O(1), and only a bar that passes it,
+/// a new `lookback`-bar low (high), pays for the O(lookback) scan of the window. With thousands
+/// of instances per engine the common path is bound by memory, so each bar's price and
+/// oscillator value are stored side by side: an update writes one cache line of the window.
 #[derive(Debug, Clone)]
 pub struct Divergence {
     kind: DivergenceKind,
     lookback: usize,
     min_sep: usize,
-    prices: Ring,
-    oscillator: Ring,
+    /// The last `lookback + 1` (price, oscillator) pairs, oldest first; the newest is `t`.
+    bars: VecDeque<(f64, f64)>,
+    /// The kind's extreme of the `lookback` prices before the newest one is pushed, with NaN
+    /// stored as [`DivergenceKind::never_beyond`] so the deque stays ordered.
+    prior: RollingExtreme,
     /// Bars back to the previous extreme `p` when the last update found a divergence.
     anchor: Option<usize>,
 }
@@ -90,8 +119,8 @@ impl Divergence {
             kind,
             lookback,
             min_sep,
-            prices: Ring::new(lookback + 1),
-            oscillator: Ring::new(lookback + 1),
+            bars: VecDeque::with_capacity(lookback + 1),
+            prior: RollingExtreme::new(lookback, kind.extreme()),
             anchor: None,
         })
     }
@@ -127,45 +156,62 @@ impl Divergence {
     /// Feeds the current bar's price and oscillator value; `None` while warming up, then
     /// whether the divergence holds at this bar.
     pub fn next(&mut self, price: f64, oscillator: f64) -> Option<bool> {
-        self.prices.push(price);
-        self.oscillator.push(oscillator);
+        if self.bars.len() > self.lookback {
+            self.bars.pop_front();
+        }
+        self.bars.push_back((price, oscillator));
         self.anchor = None;
-        if !self.prices.is_full() {
+        // Read before the push: once the window is full, the `lookback` bars before this one.
+        let prior = self.prior.value();
+        let stored = if price.is_nan() {
+            self.kind.never_beyond()
+        } else {
+            price
+        };
+        self.prior.push(stored);
+        if self.bars.len() <= self.lookback {
             return None;
         }
-        let found = self.find();
+        if prior.is_some_and(|bound| !self.kind.beyond(price, bound)) {
+            return Some(false);
+        }
+        let found = match self.kind {
+            DivergenceKind::Bullish => find::<Low>(&self.bars, self.min_sep),
+            DivergenceKind::Bearish => find::<High>(&self.bars, self.min_sep),
+        };
         self.anchor = found;
         Some(found.is_some())
     }
 
-    /// The previous extreme's distance in bars when the current bar diverges from it.
-    fn find(&self) -> Option<usize> {
-        let kind = self.kind;
-        let at = |ago: usize| self.prices.get(ago).unwrap_or(f64::NAN);
-        // The previous extreme: scanning from the most recent bar, only a strictly more
-        // extreme price replaces it, so ties keep the most recent bar.
-        let mut anchor = self.min_sep;
-        for ago in self.min_sep + 1..=self.lookback {
-            if kind.beyond(at(ago), at(anchor)) {
-                anchor = ago;
-            }
-        }
-        let (current, previous) = (at(0), at(anchor));
-        let swing = (1..anchor).all(|ago| kind.beyond(current, at(ago)));
-        let rebound = (1..anchor).any(|ago| kind.beyond(previous, at(ago)));
-        let osc_now = self.oscillator.get(0).unwrap_or(f64::NAN);
-        let osc_then = self.oscillator.get(anchor).unwrap_or(f64::NAN);
-        let holds =
-            kind.beyond(current, previous) && swing && rebound && kind.beyond(osc_then, osc_now);
-        holds.then_some(anchor)
-    }
-
     /// Forgets all history.
     pub fn reset(&mut self) {
-        self.prices.clear();
-        self.oscillator.clear();
+        self.bars.clear();
+        self.prior.clear();
         self.anchor = None;
     }
+}
+
+/// How many bars back the previous extreme lies when the newest bar diverges from it, over a
+/// full window of (price, oscillator) pairs, oldest first; side `S` is the kind's: [`Low`] for
+/// bullish, [`High`] for bearish.
+fn find<S: Side>(bars: &VecDeque<(f64, f64)>, min_sep: usize) -> Option<usize> {
+    let now = bars.len() - 1;
+    let price = |i: usize| bars[i].0;
+    // The previous extreme: scanning back from `min_sep` bars ago, only a strictly more
+    // extreme price replaces it, so ties keep the most recent bar.
+    let mut anchor = now - min_sep;
+    for i in (0..anchor).rev() {
+        if S::beyond(price(i), price(anchor)) {
+            anchor = i;
+        }
+    }
+    let ((current, osc_now), (previous, osc_then)) = (bars[now], bars[anchor]);
+    let between = bars.range(anchor + 1..now);
+    let holds = S::beyond(current, previous)
+        && between.clone().all(|&(x, _)| S::beyond(current, x))
+        && between.clone().any(|&(x, _)| S::beyond(previous, x))
+        && S::beyond(osc_then, osc_now);
+    holds.then_some(now - anchor)
 }
 
 impl fmt::Display for Divergence {
@@ -288,8 +334,15 @@ mod tests {
         assert_eq!(d.to_string(), "DIVERGENCE(bearish, 30, 5)");
     }
 
-    /// The definition evaluated on the whole history, bar by bar, from slices.
-    fn naive(kind: DivergenceKind, l: usize, s: usize, p: &[f64], o: &[f64]) -> Vec<Option<bool>> {
+    /// The definition evaluated on the whole history, bar by bar, from slices: per bar `None`
+    /// while warming up, else the previous extreme's distance when the divergence holds.
+    fn naive(
+        kind: DivergenceKind,
+        l: usize,
+        s: usize,
+        p: &[f64],
+        o: &[f64],
+    ) -> Vec<Option<Option<usize>>> {
         (0..p.len())
             .map(|t| {
                 if t < l {
@@ -302,14 +355,30 @@ mod tests {
                     }
                 }
                 let between = prev + 1..t;
-                Some(
-                    kind.beyond(p[t], p[prev])
-                        && between.clone().all(|j| kind.beyond(p[t], p[j]))
-                        && between.clone().any(|j| kind.beyond(p[prev], p[j]))
-                        && kind.beyond(o[prev], o[t]),
-                )
+                let holds = kind.beyond(p[t], p[prev])
+                    && between.clone().all(|j| kind.beyond(p[t], p[j]))
+                    && between.clone().any(|j| kind.beyond(p[prev], p[j]))
+                    && kind.beyond(o[prev], o[t]);
+                Some(holds.then_some(t - prev))
             })
             .collect()
+    }
+
+    /// Each bar's result with its anchor, in the shape [`naive`] returns.
+    fn run_with_anchors(d: &mut Divergence, p: &[f64], o: &[f64]) -> Vec<Option<Option<usize>>> {
+        p.iter()
+            .zip(o)
+            .map(|(&p, &o)| {
+                let out = d.next(p, o);
+                assert_eq!(out == Some(true), d.anchor().is_some());
+                out.map(|_| d.anchor())
+            })
+            .collect()
+    }
+
+    /// Small integers (many ties), with 20 and above standing for NaN.
+    fn value(x: u8) -> f64 {
+        if x >= 20 { f64::NAN } else { f64::from(x) }
     }
 
     proptest! {
@@ -325,10 +394,32 @@ mod tests {
             let prices: Vec<f64> = bars.iter().map(|b| f64::from(b.0)).collect();
             let osc: Vec<f64> = bars.iter().map(|b| f64::from(b.1)).collect();
             let mut d = Divergence::new(kind, lookback, min_sep).unwrap();
-            let first = run(&mut d, &prices, &osc);
+            let first = run_with_anchors(&mut d, &prices, &osc);
             prop_assert_eq!(&first, &naive(kind, lookback, min_sep, &prices, &osc));
             d.reset();
-            prop_assert_eq!(first, run(&mut d, &prices, &osc));
+            prop_assert_eq!(first, run_with_anchors(&mut d, &prices, &osc));
+        }
+
+        #[test]
+        fn matches_the_definition_with_nans_and_infinities(
+            bars in prop::collection::vec((0u8..24, 0u8..22), 0..150),
+            lookback in 1usize..15,
+            sep_fraction in 0.0..1.0f64,
+            bullish in any::<bool>(),
+        ) {
+            let min_sep = 1 + ((lookback - 1) as f64 * sep_fraction) as usize;
+            let kind = if bullish { DivergenceKind::Bullish } else { DivergenceKind::Bearish };
+            // 22 and 23 are the infinities, which the rolling bound must not confuse with NaN.
+            let price = |x: u8| match x {
+                22 => f64::INFINITY,
+                23 => f64::NEG_INFINITY,
+                _ => value(x),
+            };
+            let prices: Vec<f64> = bars.iter().map(|b| price(b.0)).collect();
+            let osc: Vec<f64> = bars.iter().map(|b| value(b.1)).collect();
+            let mut d = Divergence::new(kind, lookback, min_sep).unwrap();
+            let out = run_with_anchors(&mut d, &prices, &osc);
+            prop_assert_eq!(out, naive(kind, lookback, min_sep, &prices, &osc));
         }
     }
 }

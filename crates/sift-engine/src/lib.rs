@@ -1,0 +1,49 @@
+//! Sift's rule engine: many traders evaluated at every candle close over shared indicators.
+//!
+//! Traders ([`Trader`]: a checked `sift_rules::Program` plus settings) are compiled into one
+//! shared plan in which identical nodes of any traders are one node: an indicator instance
+//! (timeframe, spec, source) or a sub-expression is computed once per close per symbol
+//! however many traders use it. [`Engine::process`] takes the candles closing at one instant
+//! ([`CloseBatch`]) and returns the signals ([`Match`]) in a deterministic order,
+//! edge-triggered with a cooldown ([`SignalMode`]). Symbols are evaluated on rayon's thread
+//! pool when there is enough work; the result never depends on it.
+//!
+//! Pure and synchronous: no IO, no clock. A backtest feeds the same engine from files.
+//!
+//! # Layout
+//! - [`engine`]: [`Engine`], the public entry point.
+//! - [`trader`]: [`Trader`], [`TraderId`], [`SymbolFilter`], [`rule_hash`].
+//! - [`batch`]: [`CloseBatch`]. [`signal`]: [`Match`], [`SignalMode`], the edge trigger.
+//! - [`config`], [`stats`], [`error`].
+//! - Internals: `key` (canonical node keys, interning), `op` (operations), `plan` (the shared
+//!   plan), `kernel` (the part of the plan one symbol runs), `step` (a kernel's nodes
+//!   flattened for the per-close loop), `slots` (per-symbol node state), `history` (value
+//!   histories), `eval` (one instant), `value` (undefined-value semantics), `candles` (stored
+//!   candles), `symbol` (per-symbol state, warming by replay).
+
+pub mod batch;
+mod candles;
+pub mod config;
+pub mod engine;
+pub mod error;
+mod eval;
+mod history;
+mod kernel;
+mod key;
+mod op;
+mod plan;
+pub mod signal;
+mod slots;
+pub mod stats;
+mod step;
+mod symbol;
+pub mod trader;
+mod value;
+
+pub use batch::CloseBatch;
+pub use config::EngineConfig;
+pub use engine::Engine;
+pub use error::Error;
+pub use signal::{Match, SignalMode};
+pub use stats::EngineStats;
+pub use trader::{SymbolFilter, Trader, TraderId, rule_hash};

@@ -1,0 +1,165 @@
+//! Signals: when a rule that holds becomes a [`Match`] (edge trigger and cooldown).
+
+use std::sync::Arc;
+
+use sift_core::{Interval, Symbol};
+
+use crate::TraderId;
+
+/// One signal: a trader's rule turned true for a symbol at a candle close.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Match {
+    pub trader: TraderId,
+    pub symbol: Symbol,
+    /// The trader's interval.
+    pub interval: Interval,
+    /// Open time of the candle that closed, UTC epoch milliseconds.
+    pub open_time: i64,
+    /// Close time of that candle.
+    pub close_time: i64,
+    /// Close price of that candle.
+    pub close: f64,
+    /// [`rule_hash`](crate::rule_hash) of the rule text.
+    pub rule_hash: u64,
+    /// The value of every indicator, series and ticker value the rule referenced, at this bar,
+    /// by the text the rule wrote it with (`rsi(14)`, `close @ 1h`), in order of first mention.
+    /// Undefined values are left out, so every value is finite. Names are shared with the
+    /// trader (no allocation per signal).
+    pub values: Vec<(Arc<str>, f64)>,
+}
+
+/// Which closes where a rule holds are reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SignalMode {
+    /// Live behaviour: only when the rule turns true (it was false or undefined at the previous
+    /// bar), and not within the trader's cooldown after its previous signal.
+    #[default]
+    Edge,
+    /// Every close where the rule holds, ignoring edge and cooldown (backtest `--mode level`).
+    Level,
+}
+
+/// Whether a rule that held (`prev`) at the previous bar and holds (`now`) at this one is a
+/// candidate signal. The edge is a property of the rule's root node, so traders sharing a rule
+/// share it: the engine checks it once per rule, then the cooldown of each trader.
+#[inline]
+pub(crate) fn candidate(mode: SignalMode, prev: bool, now: bool) -> bool {
+    match mode {
+        SignalMode::Edge => now && !prev,
+        SignalMode::Level => now,
+    }
+}
+
+/// Open time of the last signal of every trader of a kernel on one symbol: the cooldown state.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Cooldowns {
+    /// [`NEVER`] for none: 8 bytes a trader instead of 16 keeps the state of a symbol's
+    /// traders dense.
+    last_signal: Vec<i64>,
+}
+
+/// No signal yet.
+const NEVER: i64 = i64::MIN;
+
+impl Cooldowns {
+    /// `n` traders without a signal.
+    pub(crate) fn new(n: usize) -> Self {
+        Self {
+            last_signal: vec![NEVER; n],
+        }
+    }
+
+    pub(crate) fn get(&self, i: usize) -> Option<i64> {
+        let t = self.last_signal[i];
+        (t != NEVER).then_some(t)
+    }
+
+    pub(crate) fn set(&mut self, i: usize, last_signal: Option<i64>) {
+        self.last_signal[i] = last_signal.unwrap_or(NEVER);
+    }
+
+    /// Whether trader `i`, a candidate at the bar opening at `open_time`, signals; records the
+    /// signal. In edge mode not within `cooldown_bars` bars of `interval` after the previous
+    /// signal, counted by open time, so missing candles count as bars and a replay from stored
+    /// candles agrees with live evaluation. Level mode has no cooldown.
+    #[inline]
+    pub(crate) fn admit(
+        &mut self,
+        i: usize,
+        mode: SignalMode,
+        interval: Interval,
+        open_time: i64,
+        cooldown_bars: u32,
+    ) -> bool {
+        let last = &mut self.last_signal[i];
+        let ok = mode == SignalMode::Level
+            || cooldown_bars == 0
+            || *last == NEVER
+            || interval.periods_between(*last, open_time) > i64::from(cooldown_bars);
+        if ok {
+            *last = open_time;
+        }
+        ok
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINUTE: i64 = 60_000;
+
+    /// Bars (0-based) at which a series of truth values signals.
+    fn fired(mode: SignalMode, cooldown: u32, holds: &[bool]) -> Vec<usize> {
+        let mut cooldowns = Cooldowns::new(1);
+        let mut prev = false;
+        holds
+            .iter()
+            .enumerate()
+            .filter(|&(i, &now)| {
+                let fire = candidate(mode, prev, now)
+                    && cooldowns.admit(0, mode, Interval::M1, i as i64 * MINUTE, cooldown);
+                prev = now;
+                fire
+            })
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    #[test]
+    fn edge_fires_when_the_rule_turns_true() {
+        let holds = [true, true, false, true, true, false, false, true];
+        assert_eq!(fired(SignalMode::Edge, 0, &holds), [0, 3, 7]);
+        assert_eq!(fired(SignalMode::Level, 0, &holds), [0, 1, 3, 4, 7]);
+        assert_eq!(fired(SignalMode::Level, 9, &holds), [0, 1, 3, 4, 7]);
+    }
+
+    #[test]
+    fn cooldown_suppresses_edges_within_n_bars() {
+        // Edges at 0, 2, 4, 6, 8.
+        let holds = [true, false, true, false, true, false, true, false, true];
+        assert_eq!(fired(SignalMode::Edge, 1, &holds), [0, 2, 4, 6, 8]);
+        assert_eq!(fired(SignalMode::Edge, 2, &holds), [0, 4, 8]);
+        assert_eq!(fired(SignalMode::Edge, 3, &holds), [0, 4, 8]);
+        assert_eq!(fired(SignalMode::Edge, 4, &holds), [0, 6]);
+    }
+
+    #[test]
+    fn a_suppressed_edge_does_not_fire_later_while_the_rule_stays_true() {
+        let holds = [true, false, true, true, true, true];
+        assert_eq!(fired(SignalMode::Edge, 2, &holds), [0]);
+    }
+
+    #[test]
+    fn cooldown_counts_missing_bars() {
+        let mut cooldowns = Cooldowns::new(2);
+        assert!(cooldowns.admit(1, SignalMode::Edge, Interval::M1, 0, 3));
+        assert!(!cooldowns.admit(1, SignalMode::Edge, Interval::M1, 2 * MINUTE, 3));
+        // Three bars missing: four bars after the signal, beyond the cooldown.
+        assert!(cooldowns.admit(1, SignalMode::Edge, Interval::M1, 4 * MINUTE, 3));
+        assert_eq!(cooldowns.get(1), Some(4 * MINUTE));
+        assert_eq!(cooldowns.get(0), None);
+        cooldowns.set(0, Some(7));
+        assert_eq!(cooldowns.get(0), Some(7));
+    }
+}

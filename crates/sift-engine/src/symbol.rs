@@ -1,0 +1,297 @@
+//! Everything the engine keeps for one symbol: candles, ticker, node state, signal state.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use sift_core::{Candle, Interval, Symbol, Ticker};
+
+use crate::candles::CandleRing;
+use crate::eval::{Instant, Sink, run_nodes, run_traders};
+use crate::kernel::Kernel;
+use crate::plan::Plan;
+use crate::signal::{Cooldowns, Match, SignalMode};
+use crate::slots::{Slot, Slots};
+
+/// One symbol's state.
+#[derive(Debug)]
+pub(crate) struct SymbolState {
+    pub(crate) symbol: Symbol,
+    /// Stored candles per interval, intervals ascending.
+    candles: Vec<CandleRing>,
+    ticker: Option<Ticker>,
+    kernel: Arc<Kernel>,
+    slots: Slots,
+    /// One per kernel trader (the edge state lives in the root nodes' slots).
+    cooldowns: Cooldowns,
+    /// Intervals whose newest stored candle closes at the instant being processed.
+    pending: Vec<Interval>,
+    /// Candles were stored without being evaluated ([`SymbolState::store`]): node and signal
+    /// state must be rebuilt from the candles before the next evaluation.
+    dirty: bool,
+}
+
+impl SymbolState {
+    pub(crate) fn new(symbol: Symbol, kernel: Arc<Kernel>) -> Self {
+        Self {
+            symbol,
+            candles: Vec::new(),
+            ticker: None,
+            slots: Slots::fresh(&kernel),
+            cooldowns: Cooldowns::new(kernel.traders.len()),
+            kernel,
+            pending: Vec::new(),
+            dirty: false,
+        }
+    }
+
+    /// Stores a candle without evaluating it; state is rebuilt before the next evaluation.
+    /// Returns `false` for a duplicate or out-of-order candle.
+    pub(crate) fn store(&mut self, interval: Interval, candle: Candle, capacity: usize) -> bool {
+        let ring = match self
+            .candles
+            .binary_search_by_key(&interval, CandleRing::interval)
+        {
+            Ok(i) => &mut self.candles[i],
+            Err(i) => {
+                self.candles.insert(i, CandleRing::new(interval, capacity));
+                &mut self.candles[i]
+            }
+        };
+        let stored = ring.push(candle);
+        self.dirty |= stored;
+        stored
+    }
+
+    /// Stores a candle closing at the current instant, to be evaluated by
+    /// [`SymbolState::step`]. Returns `false` for a duplicate or out-of-order candle.
+    pub(crate) fn push(&mut self, interval: Interval, candle: Candle, capacity: usize) -> bool {
+        let dirty = self.dirty;
+        let stored = self.store(interval, candle, capacity);
+        self.dirty = dirty;
+        if stored && !self.pending.contains(&interval) {
+            self.pending.push(interval);
+        }
+        stored
+    }
+
+    pub(crate) fn set_ticker(&mut self, ticker: Ticker) {
+        self.ticker = Some(ticker);
+    }
+
+    pub(crate) fn is_dirty(&self) -> bool {
+        self.dirty
+    }
+
+    pub(crate) fn has_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    /// Rough cost of one evaluation.
+    pub(crate) fn work(&self) -> usize {
+        self.kernel.nodes.len() + self.kernel.traders.len()
+    }
+
+    pub(crate) fn kernel(&self) -> &Arc<Kernel> {
+        &self.kernel
+    }
+
+    pub(crate) fn slots(&self) -> &Slots {
+        &self.slots
+    }
+
+    pub(crate) fn stored_candles(&self) -> usize {
+        self.candles.iter().map(CandleRing::len).sum()
+    }
+
+    /// Evaluates the pending candles: nodes, then signals. Matches come with the plan index of
+    /// their trader, in that order.
+    pub(crate) fn step(&mut self, mode: SignalMode) -> Vec<(u32, Match)> {
+        let mut at = Instant::new();
+        for &interval in &self.pending {
+            if let Some(candle) = ring(&self.candles, interval).and_then(CandleRing::last) {
+                at.insert(interval, candle);
+            }
+        }
+        self.pending.clear();
+        let mut matches = Vec::new();
+        if at.is_empty() {
+            return matches;
+        }
+        run_nodes(&self.kernel, &mut self.slots, &at, self.ticker.as_ref());
+        let sink = Sink {
+            symbol: &self.symbol,
+            matches: &mut matches,
+        };
+        run_traders(
+            &self.kernel,
+            &self.slots,
+            &mut self.cooldowns,
+            &at,
+            mode,
+            Some(sink),
+        );
+        matches
+    }
+
+    /// Rebuilds all node and signal state from the stored candles.
+    pub(crate) fn rebuild(&mut self, mode: SignalMode) {
+        self.slots = Slots::fresh(&self.kernel);
+        self.cooldowns = Cooldowns::new(self.kernel.traders.len());
+        replay(
+            &self.kernel,
+            &mut self.slots,
+            &mut self.cooldowns,
+            &self.candles,
+            mode,
+        );
+        self.dirty = false;
+    }
+
+    /// Switches to `kernel` (built from `plan`), keeping the state of every node and trader
+    /// both kernels share, and warming the others from the stored candles.
+    pub(crate) fn rebind(&mut self, plan: &Plan, kernel: Arc<Kernel>, mode: SignalMode) {
+        let old = std::mem::replace(&mut self.kernel, kernel);
+        if self.dirty {
+            self.rebuild(mode);
+            return;
+        }
+        let new = Arc::clone(&self.kernel);
+        let mut old_slots = std::mem::take(&mut self.slots);
+        let mut slots = Slots::default();
+        let mut missing: Vec<usize> = Vec::new();
+        for (i, node) in new.nodes.iter().enumerate() {
+            let kept = old
+                .find(node.key)
+                .map(|j| old_slots.take(&old.nodes[j as usize], j as usize))
+                .filter(|slot| slot.fits(node));
+            match kept {
+                Some(slot) => slots.push(node, slot),
+                None => {
+                    slots.push(node, Slot::fresh(node));
+                    missing.push(i);
+                }
+            }
+        }
+        let old_cooldowns: HashMap<_, Option<i64>> = old
+            .traders
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.info.state_key(), self.cooldowns.get(i)))
+            .collect();
+        let mut cooldowns = Cooldowns::new(new.traders.len());
+        let mut new_traders: Vec<usize> = Vec::new();
+        for (i, trader) in new.traders.iter().enumerate() {
+            match old_cooldowns.get(&trader.info.state_key()) {
+                Some(last) => cooldowns.set(i, *last),
+                None => new_traders.push(i),
+            }
+        }
+        if !missing.is_empty() || !new_traders.is_empty() {
+            let seeds: Vec<u32> = missing.iter().map(|&i| new.nodes[i].plan).collect();
+            let traders: Vec<u32> = new_traders.iter().map(|&i| new.traders[i].plan).collect();
+            let temp = Kernel::closure(plan, &seeds, &traders);
+            let mut temp_slots = Slots::fresh(&temp);
+            let mut temp_cooldowns = Cooldowns::new(temp.traders.len());
+            replay(
+                &temp,
+                &mut temp_slots,
+                &mut temp_cooldowns,
+                &self.candles,
+                mode,
+            );
+            for &i in &missing {
+                if let Some(j) = temp.find(new.nodes[i].key) {
+                    let slot = temp_slots.take(&temp.nodes[j as usize], j as usize);
+                    slots.put(&new.nodes[i], i, slot);
+                }
+            }
+            let temp_index: HashMap<u32, usize> = temp
+                .traders
+                .iter()
+                .enumerate()
+                .map(|(j, t)| (t.plan, j))
+                .collect();
+            for &i in &new_traders {
+                if let Some(&j) = temp_index.get(&new.traders[i].plan) {
+                    cooldowns.set(i, temp_cooldowns.get(j));
+                }
+            }
+        }
+        self.slots = slots;
+        self.cooldowns = cooldowns;
+    }
+}
+
+fn ring(candles: &[CandleRing], interval: Interval) -> Option<&CandleRing> {
+    candles
+        .binary_search_by_key(&interval, CandleRing::interval)
+        .ok()
+        .map(|i| &candles[i])
+}
+
+/// Feeds every stored candle of the kernel's intervals through `kernel`, instant by instant
+/// (candles of different intervals closing together are one instant), advancing node and
+/// signal state without emitting matches. Ticker values are undefined: no ticker history is
+/// kept.
+fn replay(
+    kernel: &Kernel,
+    slots: &mut Slots,
+    cooldowns: &mut Cooldowns,
+    candles: &[CandleRing],
+    mode: SignalMode,
+) {
+    let rings: Vec<&CandleRing> = kernel
+        .intervals()
+        .into_iter()
+        .filter_map(|interval| ring(candles, interval))
+        .collect();
+    let mut cursors = vec![0usize; rings.len()];
+    loop {
+        let next = rings
+            .iter()
+            .zip(&cursors)
+            .filter_map(|(ring, &c)| ring.get(c).map(|candle| candle.close_time))
+            .min();
+        let Some(close_time) = next else {
+            break;
+        };
+        let mut at = Instant::new();
+        for (ring, cursor) in rings.iter().zip(cursors.iter_mut()) {
+            if let Some(candle) = ring.get(*cursor).filter(|c| c.close_time == close_time) {
+                at.insert(ring.interval(), candle);
+                *cursor += 1;
+            }
+        }
+        run_nodes(kernel, slots, &at, None);
+        run_traders(kernel, slots, cooldowns, &at, mode, None);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn candle(minute: i64) -> Candle {
+        let mut c = Candle::ohlcv(minute * 60_000, 1.0, 1.0, 1.0, 1.0, 1.0);
+        c.close_time = c.open_time + 59_999;
+        c
+    }
+
+    #[test]
+    fn stored_candles_mark_the_state_for_rebuild_pushed_ones_for_evaluation() {
+        let symbol = Symbol::new("BTCUSDT").unwrap();
+        let mut state = SymbolState::new(symbol, Arc::new(Kernel::default()));
+        assert!(state.store(Interval::M1, candle(0), 10));
+        assert!(state.is_dirty() && !state.has_pending());
+        state.rebuild(SignalMode::Edge);
+        assert!(!state.is_dirty());
+        assert!(state.push(Interval::M1, candle(1), 10));
+        assert!(!state.push(Interval::M1, candle(1), 10));
+        assert!(state.push(Interval::H1, candle(0), 10));
+        assert!(state.has_pending() && !state.is_dirty());
+        assert!(state.step(SignalMode::Edge).is_empty());
+        assert!(!state.has_pending());
+        assert_eq!(state.stored_candles(), 3);
+        assert_eq!(state.work(), 0);
+    }
+}

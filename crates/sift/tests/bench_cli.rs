@@ -1,0 +1,90 @@
+//! `sift bench engine` on a tiny market: one JSON object with every figure.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+fn bench(args: &[&str]) -> Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_sift"))
+        .args(["bench", "engine"])
+        .args(args)
+        .output()
+        .expect("the sift binary runs");
+    let stdout = String::from_utf8(out.stdout).expect("utf-8 output");
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(&stdout).expect("one JSON object")
+}
+
+#[test]
+fn a_small_run_reports_every_figure() {
+    let args = [
+        "--symbols",
+        "5",
+        "--traders",
+        "10",
+        "--candles",
+        "200",
+        "--threads",
+        "2",
+        "--seed",
+        "3",
+    ];
+    let report = bench(&args);
+    let int = |key: &str| {
+        report[key]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{key}: {report}"))
+    };
+    let float = |key: &str| {
+        report[key]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{key}: {report}"))
+    };
+    assert_eq!(int("symbols"), 5);
+    assert_eq!(int("traders"), 10);
+    assert_eq!(int("threads"), 2);
+    assert_eq!(int("seed"), 3);
+    assert_eq!(int("candles_per_symbol"), 200);
+    assert_eq!(int("closes"), 200);
+    assert_eq!(int("evaluations"), 10 * 5 * 200);
+    // 200 1m candles per symbol, plus any 5m (40) and 15m (13) candles the rules read.
+    let candles = int("candles");
+    assert!([1_000, 1_200, 1_065, 1_265].contains(&candles), "{candles}");
+    assert!(int("indicator_instances") >= int("plan_indicators"));
+    assert!(int("plan_nodes") > 0 && int("file_bytes") > 0);
+    let wall = float("wall_seconds");
+    let parts = float("read_seconds") + float("compile_seconds") + float("replay_seconds");
+    assert!(wall > 0.0 && (wall - parts).abs() < 1e-3, "{report}");
+    assert!(float("process_seconds") <= float("replay_seconds"));
+    assert!(float("evaluations_per_second") > 0.0);
+    let (p50, p99) = (float("close_latency_p50_ms"), float("close_latency_p99_ms"));
+    assert!(0.0 < p50 && p50 <= p99 && p99 <= float("close_latency_max_ms"));
+    if cfg!(target_os = "linux") {
+        assert!(float("peak_memory_mb") > 0.0);
+    }
+    // The market, the traders and so the signals depend on the seed alone.
+    let again = bench(&args);
+    for key in [
+        "signals",
+        "indicator_instances",
+        "plan_nodes",
+        "candles",
+        "file_bytes",
+    ] {
+        assert_eq!(again[key], report[key], "{key}");
+    }
+}
+
+#[test]
+fn zero_symbols_is_an_error() {
+    let out = Command::new(env!("CARGO_BIN_EXE_sift"))
+        .args(["bench", "engine", "--symbols", "0"])
+        .output()
+        .expect("the sift binary runs");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 1"));
+}
