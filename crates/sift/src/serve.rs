@@ -14,7 +14,10 @@ pub(crate) fn run(args: &ServeArgs) -> anyhow::Result<()> {
         "sift serve will run the collector, engine, store, API and web UI on http://{}.\n\
          This build does not contain the server yet. Available today:\n  \
          sift indicators --candles FILE --indicator 'rsi(14)'   compute indicators over a candle file\n  \
-         sift indicators --list                                 list every indicator",
+         sift indicators --list                                 list every indicator\n  \
+         sift check traders/builtin                             check trader files or a rule (-e)\n  \
+         sift backtest --traders DIR --candles FILE             replay candle files through traders\n  \
+         sift bench engine                                      measure the engine on a synthetic market",
         args.listen
     )?;
     Ok(())
