@@ -11,6 +11,11 @@ pub enum Error {
          or epoch milliseconds"
     )]
     Time { text: String },
+    /// A forward-return horizon is 0, too long or repeated.
+    #[error(
+        "forward horizons must be distinct whole numbers of bars from 1 to {max}: got {horizon}"
+    )]
+    Horizon { horizon: u32, max: u32 },
     /// The window ends before it starts.
     #[error("the time window is empty: --from is after --to")]
     EmptyWindow,

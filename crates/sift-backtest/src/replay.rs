@@ -21,8 +21,8 @@ pub struct Options {
     pub from: Option<i64>,
     /// Report signals on candles opening at or before this time (epoch ms).
     pub to: Option<i64>,
-    /// Forward return horizons in bars of each trader's interval, each 1 to
-    /// [`MAX_HORIZON`](crate::forward::MAX_HORIZON).
+    /// Forward return horizons in bars of each trader's interval, distinct, each 1 to
+    /// [`MAX_HORIZON`](crate::forward::MAX_HORIZON); [`Backtest::new`] rejects others.
     pub horizons: Vec<u32>,
 }
 
@@ -87,6 +87,12 @@ impl<'a> Backtest<'a> {
     /// trader, around [`Error::TooCoarse`] or [`Error::NotAggregable`]), or a trader the engine
     /// rejects.
     pub fn new(market: &'a Market, traders: Vec<Trader>, options: Options) -> Result<Self, Error> {
+        for (i, &horizon) in options.horizons.iter().enumerate() {
+            let max = crate::forward::MAX_HORIZON;
+            if horizon == 0 || horizon > max || options.horizons[..i].contains(&horizon) {
+                return Err(Error::Horizon { horizon, max });
+            }
+        }
         let traders: Vec<Trader> = traders.into_iter().filter(|t| t.enabled).collect();
         if traders.is_empty() {
             return Err(Error::Nothing("no enabled trader"));
@@ -446,6 +452,20 @@ mod tests {
             .collect();
         assert_eq!(feeds, [("ETHUSDT".to_owned(), Interval::M5)]);
         assert_eq!(backtest.traders(), ["eth"]);
+    }
+
+    #[test]
+    fn horizons_must_be_distinct_and_in_range() {
+        let market = market(vec![minutes("BTCUSDT", &CLOSES)]);
+        for horizons in [vec![0], vec![5, 5], vec![crate::forward::MAX_HORIZON + 1]] {
+            let traders = vec![trader("t", Interval::M1, "close > 0")];
+            let options = Options {
+                horizons,
+                ..Options::default()
+            };
+            let err = Backtest::new(&market, traders, options).unwrap_err();
+            assert!(matches!(err, Error::Horizon { .. }), "{err}");
+        }
     }
 
     #[test]

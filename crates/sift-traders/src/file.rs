@@ -1,6 +1,6 @@
 //! Reading trader definitions from TOML files.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::{Error, TraderDef};
 
@@ -26,40 +26,51 @@ pub fn parse_toml(path: &str, text: &str) -> Result<TraderDef, Error> {
     Ok(def)
 }
 
-/// Reads one `.toml` file, or every `.toml` file of a directory (sorted by name).
+/// Reads one `.toml` file, or every `.toml` file of a directory (sorted by name); fails at the
+/// first file that cannot be read or parsed. [`toml_files`] and [`load_file`] let a caller
+/// report every file on its own instead.
 pub fn load_dir(path: &Path) -> Result<Vec<(String, TraderDef)>, Error> {
+    toml_files(path)?
+        .iter()
+        .map(|file| Ok((file.display().to_string(), load_file(file)?)))
+        .collect()
+}
+
+/// `path` itself, or the `.toml` files of the directory `path`, sorted by name.
+pub fn toml_files(path: &Path) -> Result<Vec<PathBuf>, Error> {
+    if !path.is_dir() {
+        return Ok(vec![path.to_owned()]);
+    }
     let io = |error| Error::Io {
         path: path.display().to_string(),
         error,
     };
     let mut files = Vec::new();
-    if path.is_dir() {
-        for entry in std::fs::read_dir(path).map_err(io)? {
-            let file = entry.map_err(io)?.path();
-            if file.extension().is_some_and(|e| e == "toml") {
-                files.push(file);
-            }
+    for entry in std::fs::read_dir(path).map_err(io)? {
+        let file = entry.map_err(io)?.path();
+        if file.extension().is_some_and(|e| e == "toml") {
+            files.push(file);
         }
-        files.sort();
-    } else {
-        files.push(path.to_owned());
     }
-    files
-        .iter()
-        .map(|file| {
-            let name = file.display().to_string();
-            let text = std::fs::read_to_string(file).map_err(|error| Error::Io {
-                path: name.clone(),
-                error,
-            })?;
-            Ok((name.clone(), parse_toml(&name, &text)?))
-        })
-        .collect()
+    files.sort();
+    Ok(files)
+}
+
+/// Reads and parses one trader file.
+pub fn load_file(file: &Path) -> Result<TraderDef, Error> {
+    let name = file.display().to_string();
+    let text = std::fs::read_to_string(file).map_err(|error| Error::Io {
+        path: name.clone(),
+        error,
+    })?;
+    parse_toml(&name, &text)
 }
 
 /// 1-based line and column (in characters) of byte `offset`.
 fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
+    // An offset inside a multi-byte character (never expected from the parser) counts the
+    // whole text rather than panicking.
+    let before = text.get(..offset).unwrap_or(text);
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, column)

@@ -29,4 +29,4 @@ pub mod file;
 
 pub use definition::{Symbols, TraderDef};
 pub use error::Error;
-pub use file::{load_dir, parse_toml};
+pub use file::{load_dir, load_file, parse_toml, toml_files};

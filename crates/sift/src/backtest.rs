@@ -162,7 +162,8 @@ fn report(
         writeln!(
             err,
             "note: {name} reads 24 h ticker values, which candle files do not hold: they are \
-             undefined in a backtest and comparisons with them are false"
+             undefined in a backtest, so comparisons with them are false (and their negations, \
+             such as `not (price > 5)`, true)"
         )?;
     }
     Ok(())
@@ -250,6 +251,13 @@ fn is_candle_file(path: &Path) -> bool {
 /// by quote volume in the files.
 fn resolve(checked: Vec<Checked>, market: &Market) -> Vec<Trader> {
     let ranked = if checked.iter().any(|c| matches!(c.symbols, Symbols::Top(_))) {
+        // Candle files carry no 24 h ranking as of each bar; say so, since ranking on the whole
+        // file uses data from after the signals.
+        let _ = writeln!(
+            io::stderr(),
+            "note: {{ top = N }} picks the symbols with the most quote volume over the whole \
+             files, which includes data from after each signal"
+        );
         market.ranked_by_quote_volume()
     } else {
         Vec::new()

@@ -40,15 +40,26 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<()> {
         None => {
             let mut subjects = Vec::new();
             for path in &args.files {
-                match sift_traders::load_dir(path) {
-                    Ok(defs) => subjects.extend(defs.into_iter().map(|(name, def)| {
-                        let TraderDef { rule, interval, .. } = def;
-                        subject(name, &rule, interval)
-                    })),
-                    Err(err) => subjects.push(Subject {
-                        name: path.display().to_string(),
-                        outcome: Outcome::Invalid(err.to_string()),
-                    }),
+                // Each file on its own, so one broken file does not hide the others.
+                let files = match sift_traders::toml_files(path) {
+                    Ok(files) => files,
+                    Err(err) => {
+                        subjects.push(Subject {
+                            name: path.display().to_string(),
+                            outcome: Outcome::Invalid(err.to_string()),
+                        });
+                        continue;
+                    }
+                };
+                for file in files {
+                    let name = file.display().to_string();
+                    subjects.push(match sift_traders::load_file(&file) {
+                        Ok(TraderDef { rule, interval, .. }) => subject(name, &rule, interval),
+                        Err(err) => Subject {
+                            name,
+                            outcome: Outcome::Invalid(err.to_string()),
+                        },
+                    });
                 }
             }
             subjects

@@ -73,3 +73,31 @@ fn a_broken_trader_file_names_file_and_line() {
     let stdout = text(&out.stdout);
     assert!(stdout.contains("t.toml:2:"), "{stdout}");
 }
+
+#[test]
+fn one_broken_file_does_not_hide_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("a-good.toml"),
+        "name = \"good\"\ninterval = \"1m\"\nrule = \"close > open\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("b-bad.toml"),
+        "name = \"bad\"\ninterval = \n",
+    )
+    .unwrap();
+    let out = sift(&["check", dir.path().to_str().unwrap()]);
+    assert!(!out.status.success());
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("ok: ") && stdout.contains("a-good.toml"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("b-bad.toml:2:"), "{stdout}");
+    assert!(
+        text(&out.stderr).contains("1 of 2 failed"),
+        "{}",
+        text(&out.stderr)
+    );
+}
