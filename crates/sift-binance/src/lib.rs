@@ -1,5 +1,5 @@
-//! Binance spot market data at the edge of Sift: the wire formats and their conversion to
-//! Sift's market types. No IO here; the WebSocket and REST clients call into this crate.
+//! Binance spot market data at the edge of Sift: the wire formats, their conversion to Sift's
+//! market types, and the REST and WebSocket clients. Decoding is pure; only [`client`] does IO.
 //!
 //! Timestamps are taken as epoch milliseconds, Binance's default: clients must not request
 //! `timeUnit=MICROSECOND`.
@@ -16,7 +16,20 @@
 //! - [`rest`]: REST response bodies (klines, exchangeInfo, ticker/24hr, errors) to values.
 //! - [`market`]: [`KlineUpdate`], [`SymbolInfo`], [`SymbolStatus`].
 //! - [`error`]: [`ConvertError`] (valid JSON, invalid values) and [`DecodeError`].
+//! - [`client`]: the networking clients.
+//!   - `client/rest.rs`: [`RestClient`] ([`RestConfig`], [`RestStats`]): server time,
+//!     exchangeInfo, ticker/24hr; `client/klines.rs`: klines, [`RestClient::klines_range`]
+//!     (paging forwards), [`RestClient::closed_klines`] (paging backwards).
+//!   - `client/weight.rs`: the request-weight budget shared by all clones
+//!     (`X-MBX-USED-WEIGHT-1M`, 429 pause, 418 ban).
+//!   - `client/backoff.rs`: [`Backoff`], jittered exponential delays.
+//!   - `client/error.rs`: [`ClientError`], [`RestError`] (with `is_retryable`).
+//!   - `client/ws/`: [`spawn_streams`], [`StreamHandle`], [`StreamEvent`], [`StreamStats`]:
+//!     `pool.rs` (streams to connections, reconnects, rollovers), `connection.rs` (one
+//!     connection), `subscriptions.rs` (control messages), `limits.rs` (messages per second,
+//!     connection attempts), `stats.rs`.
 
+pub mod client;
 pub mod convert;
 pub mod decimal;
 pub mod error;
@@ -26,6 +39,11 @@ pub mod market;
 pub mod rest;
 pub mod wire;
 
+pub use client::{
+    ALL_MINI_TICKERS, Backoff, CODE_INVALID_INTERVAL, CODE_INVALID_SYMBOL, ClientError,
+    ConnectionState, ConnectionStats, RestClient, RestConfig, RestError, RestStats, StreamConfig,
+    StreamEvent, StreamHandle, StreamStats, kline_stream, spawn_streams,
+};
 pub use error::{ConvertError, DecodeError};
 pub use frame::{Frame, decode_frame};
 pub use market::{KlineUpdate, SymbolInfo, SymbolStatus};

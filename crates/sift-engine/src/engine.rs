@@ -1,14 +1,19 @@
 //! The engine: traders in, candle closes in, matches out.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use rayon::prelude::*;
 use sift_core::{Candle, Interval, Symbol, Ticker};
 
+use crate::block::Block;
 use crate::kernel::Kernel;
 use crate::key::Interner;
+use crate::matches::Scratch;
 use crate::plan::Plan;
+use crate::signal::Cooldowns;
+use crate::slots::Slots;
 use crate::symbol::SymbolState;
 use crate::{CloseBatch, EngineConfig, EngineStats, Error, Match, Trader, TraderId};
 
@@ -26,9 +31,14 @@ pub struct Engine {
     /// Kernels by the plan traders (indices) that a symbol runs.
     kernels: HashMap<Vec<u32>, Arc<Kernel>>,
     symbols: Vec<SymbolState>,
-    index: HashMap<Symbol, usize>,
+    /// The symbols' node and signal state, by kernel, [`crate::block::LANES`] symbols a block.
+    blocks: Vec<Block>,
+    /// By symbol; hashed with FNV-1a, which suits short keys better than SipHash (symbols are
+    /// not chosen by an adversary).
+    index: HashMap<Symbol, usize, BuildHasherDefault<Fnv>>,
     /// Alphabetical rank of each symbol (parallel to `symbols`), to order matches cheaply.
     ranks: Vec<u32>,
+    scratch: Scratch,
     ignored: u64,
 }
 
@@ -74,13 +84,27 @@ impl Engine {
             .map(|s| kernel_for(&plan, &mut self.kernels, &s.symbol))
             .collect();
         let mode = self.config.mode;
-        let rebind = |(state, kernel): (&mut SymbolState, Arc<Kernel>)| {
-            state.rebind(&plan, kernel, mode);
+        let parallel = self.config.parallel && self.symbols.len() > 1;
+        let mut states = self.take_states(parallel);
+        let rebind = |((symbol, kernel), state): ((&mut SymbolState, Arc<Kernel>), &mut State)| {
+            let old = std::mem::take(state);
+            *state = symbol.rebind(&plan, kernel, old, mode);
         };
-        if self.config.parallel && self.symbols.len() > 1 {
-            self.symbols.par_iter_mut().zip(kernels).for_each(rebind);
+        if parallel {
+            self.symbols
+                .par_iter_mut()
+                .zip(kernels)
+                .zip(states.par_iter_mut())
+                .for_each(rebind);
         } else {
-            self.symbols.iter_mut().zip(kernels).for_each(rebind);
+            self.symbols
+                .iter_mut()
+                .zip(kernels)
+                .zip(states.iter_mut())
+                .for_each(rebind);
+        }
+        for (i, (slots, cooldowns)) in states.into_iter().enumerate() {
+            self.place(i, slots, &cooldowns);
         }
         let live: HashSet<_> = plan.nodes.iter().map(|n| n.key).collect();
         self.interner.retain(&live);
@@ -183,6 +207,7 @@ impl Engine {
             .filter(|&i| batch.candles[i].2.closed)
             .collect();
         order.sort_by_key(|&i| batch.candles[i].2.close_time);
+        self.add_symbols(order.iter().map(|&i| &batch.candles[i].0));
         let capacity = self.config.candle_capacity;
         let mut out = Vec::new();
         let same_instant =
@@ -191,12 +216,16 @@ impl Engine {
             for &i in group {
                 let (symbol, interval, candle) = &batch.candles[i];
                 let s = self.state_index(symbol);
-                if !self.symbols[s].push(*interval, *candle, capacity) {
+                let state = &mut self.symbols[s];
+                if state.push(*interval, *candle, capacity) {
+                    let block = &mut self.blocks[state.block as usize];
+                    block.pending[state.lane as usize] |= 1 << *interval as usize;
+                } else {
                     self.ignored += 1;
                 }
             }
-            let per_symbol = self.evaluate_pending();
-            self.append_ordered(per_symbol, &mut out);
+            self.evaluate_pending();
+            self.append_ordered(&mut out);
         }
         out
     }
@@ -216,8 +245,8 @@ impl Engine {
             plan_indicators: self.plan.indicators(),
             symbols: self.symbols.len(),
             kernels: kernels.len(),
-            nodes: self.symbols.iter().map(|s| s.slots().len()).sum(),
-            indicators: self.symbols.iter().map(|s| s.slots().indicators()).sum(),
+            nodes: self.symbols.iter().map(|s| s.kernel().nodes.len()).sum(),
+            indicators: self.blocks.iter().map(Block::indicators).sum(),
             stored_candles: self.symbols.iter().map(SymbolState::stored_candles).sum(),
             ignored_candles: self.ignored,
         }
@@ -226,21 +255,94 @@ impl Engine {
     /// The state of `symbol`, created (with the kernel of the traders screening it) on first
     /// sight.
     fn state_index(&mut self, symbol: &Symbol) -> usize {
-        if let Some(&i) = self.index.get(symbol) {
-            return i;
+        match self.index.get(symbol) {
+            Some(&i) => i,
+            None => {
+                self.add_symbols([symbol]);
+                self.symbols.len() - 1
+            }
         }
-        let kernel = kernel_for(&self.plan, &mut self.kernels, symbol);
-        self.symbols.push(SymbolState::new(symbol.clone(), kernel));
-        let i = self.symbols.len() - 1;
-        self.index.insert(symbol.clone(), i);
-        self.ranks.clear();
-        i
     }
 
-    /// Appends one instant's matches to `out`, ordered by trader id, then symbol: a counting
-    /// sort by plan trader index (plan traders are ordered by id) over the symbols taken in
-    /// alphabetical order, so each match moves once.
-    fn append_ordered(&mut self, mut per_symbol: PerSymbol, out: &mut Vec<Match>) {
+    /// Creates the state of every symbol of `symbols` not seen before, in order.
+    fn add_symbols<'a>(&mut self, symbols: impl IntoIterator<Item = &'a Symbol>) {
+        // Per block touched, its first new lane.
+        let mut fresh: Vec<(usize, usize)> = Vec::new();
+        for symbol in symbols {
+            if self.index.contains_key(symbol) {
+                continue;
+            }
+            let kernel = kernel_for(&self.plan, &mut self.kernels, symbol);
+            self.symbols.push(SymbolState::new(symbol.clone(), kernel));
+            let i = self.symbols.len() - 1;
+            let block = self.block_for(i);
+            let lane = self.blocks[block].push_fresh((i as u32, symbol));
+            self.symbols[i].block = block as u32;
+            self.symbols[i].lane = lane as u32;
+            if !fresh.iter().any(|&(b, _)| b == block) {
+                fresh.push((block, lane));
+            }
+            self.index.insert(symbol.clone(), i);
+            self.ranks.clear();
+        }
+        for (block, first) in fresh {
+            let block = &mut self.blocks[block];
+            let lanes: Vec<usize> = (first..block.symbols.len()).collect();
+            block.build_fresh(&lanes);
+        }
+    }
+
+    /// Puts symbol `i`'s state, built for its kernel, into a lane.
+    fn place(&mut self, i: usize, slots: Slots, cooldowns: &Cooldowns) {
+        let block = self.block_for(i);
+        let lane = self.blocks[block].push((i as u32, &self.symbols[i].symbol), slots, cooldowns);
+        self.symbols[i].block = block as u32;
+        self.symbols[i].lane = lane as u32;
+    }
+
+    /// The block for symbol `i`: the last one of its kernel when it has room, else a new one.
+    fn block_for(&mut self, i: usize) -> usize {
+        let kernel = self.symbols[i].kernel();
+        let open = self
+            .blocks
+            .iter()
+            .rposition(|b| Arc::ptr_eq(&b.kernel, kernel) && !b.is_full());
+        match open {
+            Some(b) => b,
+            None => {
+                self.blocks.push(Block::new(Arc::clone(kernel)));
+                self.blocks.len() - 1
+            }
+        }
+    }
+
+    /// Moves every symbol's state out of the blocks, by symbol, leaving no blocks.
+    fn take_states(&mut self, parallel: bool) -> Vec<State> {
+        let take = |mut block: Block| -> Vec<(u32, State)> {
+            let symbols = block.symbols.clone();
+            symbols
+                .into_iter()
+                .enumerate()
+                .map(|(lane, symbol)| (symbol, block.take(lane)))
+                .collect()
+        };
+        let blocks = std::mem::take(&mut self.blocks);
+        let taken: Vec<Vec<(u32, State)>> = if parallel {
+            blocks.into_par_iter().map(take).collect()
+        } else {
+            blocks.into_iter().map(take).collect()
+        };
+        let mut states: Vec<State> = Vec::with_capacity(self.symbols.len());
+        states.resize_with(self.symbols.len(), State::default);
+        for (symbol, state) in taken.into_iter().flatten() {
+            states[symbol as usize] = state;
+        }
+        states
+    }
+
+    /// Appends the matches the blocks found at one instant to `out`, ordered by trader id, then
+    /// symbol (plan traders are ordered by id; `ranks` orders symbols), moving each match once.
+    fn append_ordered(&mut self, out: &mut Vec<Match>) {
         if self.ranks.len() != self.symbols.len() {
             let mut order: Vec<usize> = (0..self.symbols.len()).collect();
             order.sort_unstable_by(|&a, &b| self.symbols[a].symbol.cmp(&self.symbols[b].symbol));
@@ -249,100 +351,98 @@ impl Engine {
                 self.ranks[i] = rank as u32;
             }
         }
-        per_symbol.sort_unstable_by_key(|(i, _)| self.ranks[*i]);
-        // Counting sort of (symbol list, position) pairs by trader; symbols already in order.
-        let mut start = vec![0u32; self.plan.traders.len() + 1];
-        for (t, _) in per_symbol.iter().flat_map(|(_, m)| m) {
-            start[*t as usize + 1] += 1;
-        }
-        for t in 1..start.len() {
-            start[t] += start[t - 1];
-        }
-        let total = start[start.len() - 1] as usize;
-        let mut order = vec![(0u32, 0u32); total];
-        for (n, (_, matches)) in per_symbol.iter().enumerate() {
-            for (k, (t, _)) in matches.iter().enumerate() {
-                let slot = &mut start[*t as usize];
-                order[*slot as usize] = (n as u32, k as u32);
-                *slot += 1;
+        let found = self.blocks.iter().map(|b| &b.found);
+        let order = self
+            .scratch
+            .order(found, &self.ranks, self.plan.traders.len());
+        out.reserve(order.len());
+        for &[_, _, b, at] in order {
+            let block = &self.blocks[b as usize];
+            let (t, lane) = block.found.hits[at as usize];
+            let symbol = &self.symbols[block.symbols[lane as usize] as usize];
+            let interval = block.kernel.traders[t as usize].interval;
+            if let Some(candle) = symbol.last(interval) {
+                out.push(block.signal(t, lane, candle));
             }
         }
-        // Same layout, so these collect in place.
-        let mut lists: Vec<Vec<Option<(u32, Match)>>> = per_symbol
-            .into_iter()
-            .map(|(_, matches)| matches.into_iter().map(Some).collect())
-            .collect();
-        out.reserve(total);
-        out.extend(
-            order
-                .iter()
-                .filter_map(|&(n, k)| lists[n as usize][k as usize].take())
-                .map(|(_, m)| m),
-        );
     }
 
     /// Rebuilds the state of symbols that were warmed since their last evaluation.
     fn settle(&mut self) {
-        let mode = self.config.mode;
-        if self.config.parallel {
-            self.symbols
-                .par_iter_mut()
-                .filter(|s| s.is_dirty())
-                .for_each(|s| s.rebuild(mode));
-        } else {
-            self.symbols
-                .iter_mut()
-                .filter(|s| s.is_dirty())
-                .for_each(|s| s.rebuild(mode));
+        if !self.symbols.iter().any(SymbolState::is_dirty) {
+            return;
         }
+        let mode = self.config.mode;
+        let symbols = &self.symbols;
+        let rebuild = |block: &mut Block| block.rebuild(symbols, mode);
+        if self.config.parallel {
+            self.blocks.par_iter_mut().for_each(rebuild);
+        } else {
+            self.blocks.iter_mut().for_each(rebuild);
+        }
+        self.symbols.iter_mut().for_each(SymbolState::clean);
     }
 
-    /// Evaluates every symbol with pending candles, in parallel when worth it.
-    fn evaluate_pending(&mut self) -> PerSymbol {
+    /// Evaluates every block with pending candles, in parallel when worth it.
+    fn evaluate_pending(&mut self) {
         let mode = self.config.mode;
         let (count, work) = self
-            .symbols
+            .blocks
             .iter()
-            .filter(|s| s.has_pending())
-            .fold((0usize, 0usize), |(n, w), s| (n + 1, w + s.work()));
-        let step = |(i, s): (usize, &mut SymbolState)| (i, s.step(mode));
+            .map(|b| {
+                let lanes = b.pending.iter().filter(|&&p| p != 0).count();
+                lanes * (b.kernel.nodes.len() + b.kernel.traders.len())
+            })
+            .filter(|&w| w > 0)
+            .fold((0usize, 0usize), |(n, total), w| (n + 1, total + w));
+        let symbols = &self.symbols;
+        let step = |b: &mut Block| {
+            if b.has_pending() {
+                b.step(symbols, mode);
+            } else {
+                b.found.clear();
+            }
+        };
         if self.config.parallel && count > 1 && work >= self.config.parallel_min_work {
-            self.symbols
-                .par_iter_mut()
-                .enumerate()
-                .filter(|(_, s)| s.has_pending())
-                .map(step)
-                .filter(|(_, m)| !m.is_empty())
-                .collect()
+            self.blocks.par_iter_mut().with_max_len(1).for_each(step);
         } else {
-            self.symbols
-                .iter_mut()
-                .enumerate()
-                .filter(|(_, s)| s.has_pending())
-                .map(step)
-                .filter(|(_, m)| !m.is_empty())
-                .collect()
+            self.blocks.iter_mut().for_each(step);
         }
     }
 }
 
-/// Matches of one instant: `(symbol index, [(plan trader index, match)])`, each symbol's list
-/// ordered by trader.
-type PerSymbol = Vec<(usize, Vec<(u32, Match)>)>;
+/// FNV-1a, 64 bits: a fast hasher for short keys.
+#[derive(Debug, Clone, Copy)]
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+/// One symbol's node and signal state, outside a block.
+type State = (Slots, Cooldowns);
 
 /// The kernel for the plan traders screening `symbol`, shared through `cache`.
-fn kernel_for(
+pub(crate) fn kernel_for(
     plan: &Plan,
     cache: &mut HashMap<Vec<u32>, Arc<Kernel>>,
     symbol: &Symbol,
 ) -> Arc<Kernel> {
-    let traders: Vec<u32> = plan
-        .traders
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| t.trader.symbols.contains(symbol))
-        .map(|(i, _)| i as u32)
-        .collect();
+    let traders = plan.traders_of(symbol);
     Arc::clone(
         cache
             .entry(traders)

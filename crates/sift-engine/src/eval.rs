@@ -1,6 +1,10 @@
 //! Evaluation of one symbol at one instant: the nodes of the intervals that closed, in
 //! topological order, then the traders of those intervals.
 //!
+//! Replays (warming new nodes and rebuilt symbols from stored candles) run one symbol this
+//! way; live closes run blocks of symbols node by node ([`crate::lanes`]), which computes the
+//! same values.
+//!
 //! Topological order across timeframes is what prevents look-ahead and look-behind alike: when
 //! the 1m and 1h candles of 10:59:59.999 close together, a 1m node sampling a 1h node runs after
 //! that 1h node has taken the new 1h candle, because the sampled node's index is smaller.
@@ -48,6 +52,7 @@ impl<'a> Instant<'a> {
         self.candles[interval as usize]
     }
 
+    #[cfg(test)]
     pub(crate) fn is_empty(&self) -> bool {
         self.count == 0
     }
@@ -94,6 +99,7 @@ fn eval(slots: &mut Slots, step: &Step, candle: &Candle, ticker: Option<&Ticker>
             source,
             state,
             output,
+            ..
         } => {
             let source = values.get(source as usize).copied();
             let out = slots.outputs.get_mut(output as usize..).unwrap_or_default();
@@ -108,6 +114,7 @@ fn eval(slots: &mut Slots, step: &Step, candle: &Candle, ticker: Option<&Ticker>
             instance,
             output,
             boolean,
+            ..
         } => {
             let ready = values[instance as usize] == 1.0;
             match slots.outputs.get(output as usize) {
@@ -162,6 +169,7 @@ fn eval(slots: &mut Slots, step: &Step, candle: &Candle, ticker: Option<&Ticker>
             price,
             oscillator,
             state,
+            ..
         } => {
             let (p, o) = (values[price as usize], values[oscillator as usize]);
             match slots.states.get_mut(state as usize) {
@@ -221,7 +229,7 @@ impl Iterator for WindowIter<'_> {
 }
 
 /// A ticker value; undefined when not finite (or a change over a zero open price).
-fn ticker_value(t: &Ticker, field: TickerField) -> f64 {
+pub(crate) fn ticker_value(t: &Ticker, field: TickerField) -> f64 {
     let x = match field {
         TickerField::Price => t.last_price,
         TickerField::ChangePct24h => t.change_percent().unwrap_or(UNDEFINED),
@@ -268,19 +276,32 @@ pub(crate) fn run_traders(
                 trader.cooldown_bars,
             );
             if let (true, Some(sink)) = (admitted, sink.as_mut()) {
-                sink.matches
-                    .push((trader.plan, signal(trader, slots, candle, sink.symbol)));
+                let value = |node: u32| {
+                    slots
+                        .values
+                        .get(node as usize)
+                        .copied()
+                        .unwrap_or(UNDEFINED)
+                };
+                let m = signal(trader, value, candle, sink.symbol);
+                sink.matches.push((trader.plan, m));
             }
         }
     }
 }
 
-/// The match of `trader` at this bar.
-fn signal(trader: &KernelTrader, slots: &Slots, candle: &Candle, symbol: &Symbol) -> Match {
+/// The match of `trader` at this bar; `value` gives the value of a node.
+#[inline]
+pub(crate) fn signal(
+    trader: &KernelTrader,
+    value: impl Fn(u32) -> f64,
+    candle: &Candle,
+    symbol: &Symbol,
+) -> Match {
     let mut values = Vec::with_capacity(trader.references.len());
-    for (text, node) in &trader.references {
-        if let Some(x) = slots.values.get(*node as usize).copied().and_then(get) {
-            values.push((Arc::clone(text), x));
+    for (name, node) in &trader.references {
+        if let Some(x) = get(value(*node)) {
+            values.push((Arc::clone(name), x));
         }
     }
     let info = &trader.info;
@@ -343,6 +364,7 @@ mod tests {
                     let step = Step {
                         node: 2,
                         history: NONE,
+                        flag: NONE,
                         interval: Interval::M1,
                         op: step_op,
                     };

@@ -13,7 +13,7 @@ use crate::key::KeyId;
 use crate::op::Op;
 use crate::plan::{Plan, TraderInfo};
 use crate::slots::output_width;
-use crate::step::{Step, compile};
+use crate::step::{Step, StepOp, compile};
 
 /// No index: the node has no state (or no history).
 pub(crate) const NONE: u32 = u32::MAX;
@@ -60,10 +60,31 @@ pub(crate) struct RootGroup {
     pub(crate) traders: Range<u32>,
 }
 
+/// How many rows of each kind a symbol's state takes (see [`Slots`](crate::slots::Slots) and
+/// [`Block`](crate::block::Block)).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Shape {
+    /// Nodes with state (indicator instances, `bars_since`, divergences).
+    pub(crate) states: u32,
+    /// Indicator outputs.
+    pub(crate) outputs: u32,
+    /// Nodes whose edge flags a block keeps: the traders' roots and the constants.
+    pub(crate) flags: u32,
+    /// Divergence nodes, whose state a block keeps in rows of their own.
+    pub(crate) divergences: u32,
+}
+
 /// A dense, topologically ordered node list with its traders.
+///
+/// Only the edge flags of a trader's root are read while evaluating, so a
+/// [`Block`](crate::block::Block) keeps flags for roots only, plus constants, whose flags are
+/// not a function of their value before their first evaluation. For every other node the
+/// newer flag is the truth of its value and the older one is never read: the next
+/// evaluation shifts it out before any reader looks.
 #[derive(Debug, Default)]
 pub(crate) struct Kernel {
     pub(crate) nodes: Vec<KernelNode>,
+    pub(crate) shape: Shape,
     /// Every node's step, in node order.
     steps: Vec<Step>,
     /// The steps of each interval's nodes, in node order; intervals ascending.
@@ -152,9 +173,30 @@ impl Kernel {
                 }
             })
             .collect();
-        let steps: Vec<Step> = (0..kernel_nodes.len())
-            .map(|l| compile(&kernel_nodes, l))
+        let mut flagged = vec![false; kernel_nodes.len()];
+        for &t in traders {
+            if let Some(f) = flagged.get_mut(to_local(plan.traders[t as usize].root) as usize) {
+                *f = true;
+            }
+        }
+        for (f, node) in flagged.iter_mut().zip(&kernel_nodes) {
+            *f |= matches!(node.op, Op::Const(_));
+        }
+        let (mut flags, mut divergences) = (0u32, 0u32);
+        let mut steps: Vec<Step> = (0..kernel_nodes.len())
+            .map(|l| compile(&kernel_nodes, l, next(&mut flags, flagged[l])))
             .collect();
+        for step in &mut steps {
+            if let StepOp::Divergence { row, .. } = &mut step.op {
+                *row = next(&mut divergences, true);
+            }
+        }
+        let shape = Shape {
+            states,
+            outputs,
+            flags,
+            divergences,
+        };
         let mut by_interval: Vec<(Interval, Vec<Step>)> = Vec::new();
         for step in &steps {
             match by_interval.iter_mut().find(|(iv, _)| *iv == step.interval) {
@@ -202,6 +244,7 @@ impl Kernel {
             .collect();
         Kernel {
             nodes: kernel_nodes,
+            shape,
             steps,
             by_interval,
             traders,

@@ -5,8 +5,13 @@
 //! (timeframe, spec, source) or a sub-expression is computed once per close per symbol
 //! however many traders use it. [`Engine::process`] takes the candles closing at one instant
 //! ([`CloseBatch`]) and returns the signals ([`Match`]) in a deterministic order,
-//! edge-triggered with a cooldown ([`SignalMode`]). Symbols are evaluated on rayon's thread
-//! pool when there is enough work; the result never depends on it.
+//! edge-triggered with a cooldown ([`SignalMode`]).
+//!
+//! Symbols screened by the same traders share a kernel and are evaluated together in blocks of
+//! 64, node by node: each node runs for every symbol of the block in one tight loop over
+//! contiguous rows, so a close costs one decode per node and block rather than per symbol, and
+//! the arithmetic vectorises. Blocks run on rayon's thread pool when there is enough work; the
+//! result never depends on it, nor on how symbols fall into blocks.
 //!
 //! Pure and synchronous: no IO, no clock. A backtest feeds the same engine from files.
 //!
@@ -17,11 +22,15 @@
 //! - [`config`], [`stats`], [`error`].
 //! - Internals: `key` (canonical node keys, interning), `op` (operations), `plan` (the shared
 //!   plan), `kernel` (the part of the plan one symbol runs), `step` (a kernel's nodes
-//!   flattened for the per-close loop), `slots` (per-symbol node state), `history` (value
-//!   histories), `eval` (one instant), `value` (undefined-value semantics), `candles` (stored
-//!   candles), `symbol` (per-symbol state, warming by replay).
+//!   flattened for the per-close loop), `block` (the node state of a block of symbols,
+//!   node-major), `lanes` (a block at one instant), `matches` (an instant's matches and their
+//!   order), `slots` (one symbol's node state, symbol-major, for replays and rebinds),
+//!   `history` (value histories), `eval` (one symbol at one instant: replays), `value`
+//!   (undefined-value semantics), `candles` (stored candles), `symbol` (per-symbol state,
+//!   warming by replay); `reference` (tests only: blocks against symbols evaluated alone).
 
 pub mod batch;
+mod block;
 mod candles;
 pub mod config;
 pub mod engine;
@@ -30,8 +39,12 @@ mod eval;
 mod history;
 mod kernel;
 mod key;
+mod lanes;
+mod matches;
 mod op;
 mod plan;
+#[cfg(test)]
+mod reference;
 pub mod signal;
 mod slots;
 pub mod stats;

@@ -8,14 +8,14 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use sift_core::Interval;
+use sift_core::{Interval, Symbol};
 use sift_indicators::structure::Divergence;
 use sift_rules::program::{NodeId, NodeKind, Program, Type, WindowFunc, spec_text};
 
 use crate::key::{Interner, KeyId, KeyKind, NodeKey, canonical_binary};
 use crate::op::Op;
 use crate::value::from_bool;
-use crate::{Error, Trader, TraderId};
+use crate::{Error, SymbolFilter, Trader, TraderId};
 
 /// One distinct node.
 #[derive(Debug, Clone)]
@@ -60,6 +60,10 @@ pub(crate) struct PlanTrader {
 pub(crate) struct Plan {
     pub(crate) nodes: Vec<PlanNode>,
     pub(crate) traders: Vec<PlanTrader>,
+    /// The traders (indices, ascending) screening every symbol.
+    pub(crate) everywhere: Vec<u32>,
+    /// The traders (indices, ascending) screening a list of symbols, by listed symbol.
+    pub(crate) listed: HashMap<Symbol, Vec<u32>>,
 }
 
 impl Plan {
@@ -84,7 +88,48 @@ impl Plan {
                 *keep = (*keep).max(bars);
             }
         }
-        Ok(Plan { nodes, traders })
+        let mut everywhere = Vec::new();
+        let mut listed: HashMap<Symbol, Vec<u32>> = HashMap::new();
+        for (i, t) in traders.iter().enumerate() {
+            match &t.trader.symbols {
+                SymbolFilter::All => everywhere.push(i as u32),
+                SymbolFilter::List(symbols) => {
+                    for symbol in symbols {
+                        let ids = listed.entry(symbol.clone()).or_default();
+                        // A symbol listed twice is still screened once.
+                        if ids.last() != Some(&(i as u32)) {
+                            ids.push(i as u32);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(Plan {
+            nodes,
+            traders,
+            everywhere,
+            listed,
+        })
+    }
+
+    /// The traders (indices, ascending) that screen `symbol`.
+    pub(crate) fn traders_of(&self, symbol: &Symbol) -> Vec<u32> {
+        let listed = self.listed.get(symbol).map_or(&[][..], Vec::as_slice);
+        let mut out = Vec::with_capacity(self.everywhere.len() + listed.len());
+        let (mut a, mut b) = (self.everywhere.iter().peekable(), listed.iter().peekable());
+        // Merge two ascending lists (a trader is in one of them only).
+        while let (Some(&&x), Some(&&y)) = (a.peek(), b.peek()) {
+            if x < y {
+                out.push(x);
+                a.next();
+            } else {
+                out.push(y);
+                b.next();
+            }
+        }
+        out.extend(a);
+        out.extend(b);
+        out
     }
 
     /// How many nodes are indicator instances.
@@ -363,6 +408,35 @@ mod tests {
         };
         assert_eq!(keep_of(sift_indicators::Source::Close), Some(3));
         assert_eq!(keep_of(sift_indicators::Source::Volume), Some(4));
+    }
+
+    #[test]
+    fn the_traders_of_a_symbol_are_those_whose_filter_holds_it() {
+        let names = ["AAAUSDT", "BBBUSDT", "CCCUSDT", "DDDUSDT"];
+        let symbols: Vec<Symbol> = names.iter().map(|n| Symbol::new(n).unwrap()).collect();
+        let list = |picks: &[usize]| {
+            SymbolFilter::List(picks.iter().map(|&i| symbols[i].clone()).collect())
+        };
+        let filters = [
+            SymbolFilter::All,
+            list(&[1, 2]),
+            list(&[]),
+            SymbolFilter::All,
+            list(&[2, 2, 0]),
+            list(&[3]),
+        ];
+        let traders: Vec<Trader> = filters
+            .iter()
+            .enumerate()
+            .map(|(i, f)| trader(i as u64, "close > 1").with_symbols(f.clone()))
+            .collect();
+        let plan = compile(&traders).unwrap();
+        for symbol in symbols.iter().chain([&Symbol::new("EEEUSDT").unwrap()]) {
+            let want: Vec<u32> = (0..traders.len() as u32)
+                .filter(|&i| traders[i as usize].symbols.contains(symbol))
+                .collect();
+            assert_eq!(plan.traders_of(symbol), want, "{symbol:?}");
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use sift_core::{Interval, Symbol};
 
 use crate::TraderId;
+use crate::block::Mask;
 
 /// One signal: a trader's rule turned true for a symbol at a candle close.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,6 +51,16 @@ pub(crate) fn candidate(mode: SignalMode, prev: bool, now: bool) -> bool {
     }
 }
 
+/// [`candidate`] for many symbols at once: bit `i` of the result says whether the symbol
+/// whose rule held (`now`) and held at the bar before (`before`) by bit `i` is a candidate.
+#[inline]
+pub(crate) fn candidates(mode: SignalMode, now: Mask, before: Mask) -> Mask {
+    match mode {
+        SignalMode::Edge => now & !before,
+        SignalMode::Level => now,
+    }
+}
+
 /// Open time of the last signal of every trader of a kernel on one symbol: the cooldown state.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Cooldowns {
@@ -59,7 +70,7 @@ pub(crate) struct Cooldowns {
 }
 
 /// No signal yet.
-const NEVER: i64 = i64::MIN;
+pub(crate) const NEVER: i64 = i64::MIN;
 
 impl Cooldowns {
     /// `n` traders without a signal.
@@ -91,16 +102,33 @@ impl Cooldowns {
         open_time: i64,
         cooldown_bars: u32,
     ) -> bool {
-        let last = &mut self.last_signal[i];
-        let ok = mode == SignalMode::Level
-            || cooldown_bars == 0
-            || *last == NEVER
-            || interval.periods_between(*last, open_time) > i64::from(cooldown_bars);
-        if ok {
-            *last = open_time;
-        }
-        ok
+        admit(
+            &mut self.last_signal[i],
+            mode,
+            interval,
+            open_time,
+            cooldown_bars,
+        )
     }
+}
+
+/// [`Cooldowns::admit`] on one trader's open time of its last signal ([`NEVER`] for none).
+#[inline]
+pub(crate) fn admit(
+    last: &mut i64,
+    mode: SignalMode,
+    interval: Interval,
+    open_time: i64,
+    cooldown_bars: u32,
+) -> bool {
+    let ok = mode == SignalMode::Level
+        || cooldown_bars == 0
+        || *last == NEVER
+        || interval.periods_between(*last, open_time) > i64::from(cooldown_bars);
+    if ok {
+        *last = open_time;
+    }
+    ok
 }
 
 #[cfg(test)]
@@ -124,6 +152,18 @@ mod tests {
             })
             .map(|(i, _)| i)
             .collect()
+    }
+
+    #[test]
+    fn candidates_agree_with_candidate() {
+        for mode in [SignalMode::Edge, SignalMode::Level] {
+            // Bit i of `now` and `before` is the pair (i & 1, i >> 1).
+            let got = candidates(mode, 0b1010, 0b1100);
+            for i in 0..4 {
+                let want = candidate(mode, i >> 1 != 0, i & 1 != 0);
+                assert_eq!(got >> i & 1 != 0, want, "{mode:?} {i}");
+            }
+        }
     }
 
     #[test]

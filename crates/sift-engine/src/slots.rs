@@ -22,6 +22,35 @@ pub(crate) enum NodeState {
     Divergence(Option<Box<Divergence>>),
 }
 
+impl NodeState {
+    /// The state of a node of `op` that has seen no candle yet.
+    pub(crate) fn fresh(op: &Op) -> NodeState {
+        match op {
+            Op::Indicator { spec, .. } => NodeState::Indicator(spec.build().ok()),
+            Op::BarsSince { .. } => NodeState::BarsSince(None),
+            Op::Divergence {
+                kind,
+                lookback,
+                min_sep,
+                ..
+            } => NodeState::Divergence(
+                Divergence::new(*kind, *lookback as usize, *min_sep as usize)
+                    .ok()
+                    .map(Box::new),
+            ),
+            _ => NodeState::None,
+        }
+    }
+}
+
+/// The value of a node of `op` that has seen no candle yet: its constant, else undefined.
+pub(crate) fn fresh_value(op: &Op) -> f64 {
+    match op {
+        Op::Const(x) => *x,
+        _ => UNDEFINED,
+    }
+}
+
 /// One node's whole state, moved between kernels when the plan changes.
 #[derive(Debug)]
 pub(crate) struct Slot {
@@ -36,35 +65,12 @@ pub(crate) struct Slot {
 impl Slot {
     /// A node that has seen no candle yet.
     pub(crate) fn fresh(node: &KernelNode) -> Slot {
-        let mut outputs = Vec::new();
-        let state = match &node.op {
-            Op::Indicator { spec, .. } => {
-                outputs = vec![UNDEFINED; output_width(&node.op)];
-                NodeState::Indicator(spec.build().ok())
-            }
-            Op::BarsSince { .. } => NodeState::BarsSince(None),
-            Op::Divergence {
-                kind,
-                lookback,
-                min_sep,
-                ..
-            } => NodeState::Divergence(
-                Divergence::new(*kind, *lookback as usize, *min_sep as usize)
-                    .ok()
-                    .map(Box::new),
-            ),
-            _ => NodeState::None,
-        };
-        let value = match node.op {
-            Op::Const(x) => x,
-            _ => UNDEFINED,
-        };
         Slot {
-            value,
+            value: fresh_value(&node.op),
             flags: 0,
             history: (node.keep > 0).then(|| History::new(node.keep as usize + 1)),
-            state,
-            outputs,
+            state: NodeState::fresh(&node.op),
+            outputs: vec![UNDEFINED; output_width(&node.op)],
         }
     }
 
@@ -116,6 +122,7 @@ impl Slots {
         slots
     }
 
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.values.len()
     }
@@ -187,14 +194,6 @@ impl Slots {
             let width = output_width(&node.op).min(slot.outputs.len());
             self.outputs[start..start + width].copy_from_slice(&slot.outputs[..width]);
         }
-    }
-
-    /// Live indicator instances.
-    pub(crate) fn indicators(&self) -> usize {
-        self.states
-            .iter()
-            .filter(|s| matches!(s, NodeState::Indicator(Some(_))))
-            .count()
     }
 }
 

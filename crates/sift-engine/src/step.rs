@@ -12,6 +12,7 @@ use sift_rules::program::{BinaryOp, TickerField, UnaryOp};
 
 use crate::kernel::{KernelNode, NONE};
 use crate::op::Op;
+use crate::slots::output_width;
 
 /// One node, ready to evaluate. Indices are kernel-local; [`NONE`] means absent.
 #[derive(Debug, Clone, Copy)]
@@ -20,6 +21,9 @@ pub(crate) struct Step {
     pub(crate) node: u32,
     /// The node's own history, pushed after evaluation, or [`NONE`].
     pub(crate) history: u32,
+    /// The node's row of edge flags in a [`Block`](crate::block::Block), or [`NONE`] when the
+    /// block need not keep them (see [`Kernel`](crate::kernel::Kernel)).
+    pub(crate) flag: u32,
     pub(crate) interval: Interval,
     pub(crate) op: StepOp,
 }
@@ -36,6 +40,8 @@ pub(crate) enum StepOp {
         source: u32,
         state: u32,
         output: u32,
+        /// Outputs written: one per field, at least one.
+        width: u32,
     },
     /// `output`: the absolute index of the field in the output array; `instance` the node whose
     /// value says whether the outputs are current.
@@ -80,15 +86,19 @@ pub(crate) enum StepOp {
         state: u32,
         max: u32,
     },
+    /// `row`: the node's row of divergences in a [`Block`](crate::block::Block), numbered by
+    /// the kernel.
     Divergence {
         price: u32,
         oscillator: u32,
         state: u32,
+        row: u32,
     },
 }
 
-/// Compiles node `i` of `nodes` (kernel-local, topological) into its step.
-pub(crate) fn compile(nodes: &[KernelNode], i: usize) -> Step {
+/// Compiles node `i` of `nodes` (kernel-local, topological) into its step; `flag` is its row
+/// of edge flags in a block, or [`NONE`].
+pub(crate) fn compile(nodes: &[KernelNode], i: usize, flag: u32) -> Step {
     let node = &nodes[i];
     let history_of = |n: u32| nodes.get(n as usize).map_or(NONE, |n| n.history);
     let op = match node.op {
@@ -99,6 +109,7 @@ pub(crate) fn compile(nodes: &[KernelNode], i: usize) -> Step {
             source: source.unwrap_or(NONE),
             state: node.state,
             output: node.output,
+            width: output_width(&node.op) as u32,
         },
         Op::Field {
             instance,
@@ -148,11 +159,13 @@ pub(crate) fn compile(nodes: &[KernelNode], i: usize) -> Step {
             price,
             oscillator,
             state: node.state,
+            row: NONE,
         },
     };
     Step {
         node: i as u32,
         history: node.history,
+        flag,
         interval: node.interval,
         op,
     }
@@ -181,7 +194,7 @@ mod tests {
         let plan = Plan::compile(&[trader], &mut Interner::default()).unwrap();
         let kernel = Kernel::for_traders(&plan, &[0]);
         let steps: Vec<Step> = (0..kernel.nodes.len())
-            .map(|i| compile(&kernel.nodes, i))
+            .map(|i| compile(&kernel.nodes, i, NONE))
             .collect();
         assert!(steps.iter().enumerate().all(|(i, s)| s.node as usize == i));
         let field = steps

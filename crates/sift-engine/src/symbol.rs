@@ -1,4 +1,5 @@
-//! Everything the engine keeps for one symbol: candles, ticker, node state, signal state.
+//! What the engine keeps for one symbol: candles, ticker, where its node state lives; and
+//! building that state by replaying the candles.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -6,13 +7,14 @@ use std::sync::Arc;
 use sift_core::{Candle, Interval, Symbol, Ticker};
 
 use crate::candles::CandleRing;
-use crate::eval::{Instant, Sink, run_nodes, run_traders};
+use crate::eval::{Instant, run_nodes, run_traders};
 use crate::kernel::Kernel;
 use crate::plan::Plan;
-use crate::signal::{Cooldowns, Match, SignalMode};
+use crate::signal::{Cooldowns, SignalMode};
 use crate::slots::{Slot, Slots};
 
-/// One symbol's state.
+/// One symbol's state, but for its node and signal state, which lives in a lane of a
+/// [`Block`](crate::block::Block).
 #[derive(Debug)]
 pub(crate) struct SymbolState {
     pub(crate) symbol: Symbol,
@@ -20,11 +22,9 @@ pub(crate) struct SymbolState {
     candles: Vec<CandleRing>,
     ticker: Option<Ticker>,
     kernel: Arc<Kernel>,
-    slots: Slots,
-    /// One per kernel trader (the edge state lives in the root nodes' slots).
-    cooldowns: Cooldowns,
-    /// Intervals whose newest stored candle closes at the instant being processed.
-    pending: Vec<Interval>,
+    /// The block and lane holding its node and signal state.
+    pub(crate) block: u32,
+    pub(crate) lane: u32,
     /// Candles were stored without being evaluated ([`SymbolState::store`]): node and signal
     /// state must be rebuilt from the candles before the next evaluation.
     dirty: bool,
@@ -36,10 +36,9 @@ impl SymbolState {
             symbol,
             candles: Vec::new(),
             ticker: None,
-            slots: Slots::fresh(&kernel),
-            cooldowns: Cooldowns::new(kernel.traders.len()),
             kernel,
-            pending: Vec::new(),
+            block: 0,
+            lane: 0,
             dirty: false,
         }
     }
@@ -62,16 +61,28 @@ impl SymbolState {
         stored
     }
 
-    /// Stores a candle closing at the current instant, to be evaluated by
-    /// [`SymbolState::step`]. Returns `false` for a duplicate or out-of-order candle.
+    /// Stores a candle closing at the current instant, to be evaluated (its block marks it
+    /// pending). Returns `false` for a duplicate or out-of-order candle.
     pub(crate) fn push(&mut self, interval: Interval, candle: Candle, capacity: usize) -> bool {
         let dirty = self.dirty;
         let stored = self.store(interval, candle, capacity);
         self.dirty = dirty;
-        if stored && !self.pending.contains(&interval) {
-            self.pending.push(interval);
-        }
         stored
+    }
+
+    /// The newest stored candle of `interval`.
+    #[inline]
+    pub(crate) fn last(&self, interval: Interval) -> Option<&Candle> {
+        ring(&self.candles, interval).and_then(CandleRing::last)
+    }
+
+    /// The stored candles of `interval`.
+    pub(crate) fn ring(&self, interval: Interval) -> Option<&CandleRing> {
+        ring(&self.candles, interval)
+    }
+
+    pub(crate) fn ticker(&self) -> Option<&Ticker> {
+        self.ticker.as_ref()
     }
 
     pub(crate) fn set_ticker(&mut self, ticker: Ticker) {
@@ -82,81 +93,53 @@ impl SymbolState {
         self.dirty
     }
 
-    pub(crate) fn has_pending(&self) -> bool {
-        !self.pending.is_empty()
-    }
-
-    /// Rough cost of one evaluation.
-    pub(crate) fn work(&self) -> usize {
-        self.kernel.nodes.len() + self.kernel.traders.len()
+    pub(crate) fn clean(&mut self) {
+        self.dirty = false;
     }
 
     pub(crate) fn kernel(&self) -> &Arc<Kernel> {
         &self.kernel
     }
 
-    pub(crate) fn slots(&self) -> &Slots {
-        &self.slots
-    }
-
     pub(crate) fn stored_candles(&self) -> usize {
         self.candles.iter().map(CandleRing::len).sum()
     }
 
-    /// Evaluates the pending candles: nodes, then signals. Matches come with the plan index of
-    /// their trader, in that order.
-    pub(crate) fn step(&mut self, mode: SignalMode) -> Vec<(u32, Match)> {
-        let mut at = Instant::new();
-        for &interval in &self.pending {
-            if let Some(candle) = ring(&self.candles, interval).and_then(CandleRing::last) {
-                at.insert(interval, candle);
-            }
-        }
-        self.pending.clear();
-        let mut matches = Vec::new();
-        if at.is_empty() {
-            return matches;
-        }
-        run_nodes(&self.kernel, &mut self.slots, &at, self.ticker.as_ref());
-        let sink = Sink {
-            symbol: &self.symbol,
-            matches: &mut matches,
-        };
-        run_traders(
-            &self.kernel,
-            &self.slots,
-            &mut self.cooldowns,
-            &at,
-            mode,
-            Some(sink),
-        );
-        matches
-    }
-
-    /// Rebuilds all node and signal state from the stored candles.
-    pub(crate) fn rebuild(&mut self, mode: SignalMode) {
-        self.slots = Slots::fresh(&self.kernel);
-        self.cooldowns = Cooldowns::new(self.kernel.traders.len());
+    /// Node and signal state for its kernel, built from all its stored candles: the reference
+    /// for [`Block::rebuild`](crate::block::Block::rebuild), which the engine uses.
+    #[cfg(test)]
+    pub(crate) fn rebuild(&self, mode: SignalMode) -> (Slots, Cooldowns) {
+        let mut slots = Slots::fresh(&self.kernel);
+        let mut cooldowns = Cooldowns::new(self.kernel.traders.len());
         replay(
             &self.kernel,
-            &mut self.slots,
-            &mut self.cooldowns,
+            &mut slots,
+            &mut cooldowns,
             &self.candles,
             mode,
         );
-        self.dirty = false;
+        (slots, cooldowns)
     }
 
-    /// Switches to `kernel` (built from `plan`), keeping the state of every node and trader
-    /// both kernels share, and warming the others from the stored candles.
-    pub(crate) fn rebind(&mut self, plan: &Plan, kernel: Arc<Kernel>, mode: SignalMode) {
-        let old = std::mem::replace(&mut self.kernel, kernel);
+    /// Switches to `kernel` (built from `plan`), given the state `old` of the current kernel:
+    /// returns the state for `kernel`, keeping the state of every node and trader both
+    /// kernels share, and warming the others from the stored candles. A dirty symbol gets a
+    /// fresh state and stays dirty: all of it is rebuilt before its next evaluation.
+    pub(crate) fn rebind(
+        &mut self,
+        plan: &Plan,
+        kernel: Arc<Kernel>,
+        old: (Slots, Cooldowns),
+        mode: SignalMode,
+    ) -> (Slots, Cooldowns) {
+        let previous = std::mem::replace(&mut self.kernel, kernel);
         if self.dirty {
-            self.rebuild(mode);
-            return;
+            let fresh = Slots::fresh(&self.kernel);
+            return (fresh, Cooldowns::new(self.kernel.traders.len()));
         }
+        let (mut old_slots, old_cooldowns) = old;
+        let old = previous;
         let new = Arc::clone(&self.kernel);
-        let mut old_slots = std::mem::take(&mut self.slots);
         let mut slots = Slots::default();
         let mut missing: Vec<usize> = Vec::new();
         for (i, node) in new.nodes.iter().enumerate() {
@@ -176,7 +159,7 @@ impl SymbolState {
             .traders
             .iter()
             .enumerate()
-            .map(|(i, t)| (t.info.state_key(), self.cooldowns.get(i)))
+            .map(|(i, t)| (t.info.state_key(), old_cooldowns.get(i)))
             .collect();
         let mut cooldowns = Cooldowns::new(new.traders.len());
         let mut new_traders: Vec<usize> = Vec::new();
@@ -217,8 +200,7 @@ impl SymbolState {
                 }
             }
         }
-        self.slots = slots;
-        self.cooldowns = cooldowns;
+        (slots, cooldowns)
     }
 }
 
@@ -278,20 +260,20 @@ mod tests {
     }
 
     #[test]
-    fn stored_candles_mark_the_state_for_rebuild_pushed_ones_for_evaluation() {
+    fn stored_candles_mark_the_state_for_rebuild_pushed_ones_do_not() {
         let symbol = Symbol::new("BTCUSDT").unwrap();
         let mut state = SymbolState::new(symbol, Arc::new(Kernel::default()));
         assert!(state.store(Interval::M1, candle(0), 10));
-        assert!(state.is_dirty() && !state.has_pending());
-        state.rebuild(SignalMode::Edge);
-        assert!(!state.is_dirty());
+        assert!(state.is_dirty());
+        let (slots, _) = state.rebuild(SignalMode::Edge);
+        assert_eq!(slots.len(), 0);
+        state.clean();
         assert!(state.push(Interval::M1, candle(1), 10));
         assert!(!state.push(Interval::M1, candle(1), 10));
         assert!(state.push(Interval::H1, candle(0), 10));
-        assert!(state.has_pending() && !state.is_dirty());
-        assert!(state.step(SignalMode::Edge).is_empty());
-        assert!(!state.has_pending());
+        assert!(!state.is_dirty());
+        assert_eq!(state.last(Interval::M1).map(|c| c.open_time), Some(60_000));
+        assert!(state.last(Interval::M5).is_none());
         assert_eq!(state.stored_candles(), 3);
-        assert_eq!(state.work(), 0);
     }
 }

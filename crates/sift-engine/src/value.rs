@@ -17,9 +17,20 @@ use sift_rules::program::{BinaryOp, UnaryOp};
 pub(crate) const UNDEFINED: f64 = f64::NAN;
 
 /// `x` when finite, else undefined.
+///
+/// One comparison (NaN compares false) and a [`select`], without a branch, so loops over many
+/// values vectorise.
 #[inline]
 pub(crate) fn finite(x: f64) -> f64 {
-    if x.is_finite() { x } else { UNDEFINED }
+    select(x.abs() < f64::INFINITY, x, UNDEFINED)
+}
+
+/// `a` when `pick`, else `b`, by masking bits rather than branching, so loops over many values
+/// vectorise.
+#[inline]
+pub(crate) fn select(pick: bool, a: f64, b: f64) -> f64 {
+    let mask = u64::from(pick).wrapping_neg();
+    f64::from_bits((a.to_bits() & mask) | (b.to_bits() & !mask))
 }
 
 /// `Some(x)` when `x` is defined.
@@ -29,9 +40,12 @@ pub(crate) fn get(x: f64) -> Option<f64> {
 }
 
 /// Whether a Bool value counts as true: defined and non-zero.
+///
+/// One comparison without a branch (NaN compares false, and `±0.0` has magnitude 0), so loops
+/// over many values vectorise.
 #[inline]
 pub(crate) fn truthy(x: f64) -> bool {
-    !x.is_nan() && x != 0.0
+    x.abs() > 0.0
 }
 
 /// A Bool as a value.
@@ -152,9 +166,30 @@ mod tests {
     #[test]
     fn helpers() {
         assert!(same(finite(f64::INFINITY), U));
+        for x in [0.0, -0.0, 1.5, -1e308, f64::MAX, f64::MIN_POSITIVE, 5e-324] {
+            assert_eq!(finite(x).to_bits(), x.to_bits());
+        }
+        for x in [f64::INFINITY, f64::NEG_INFINITY, U, -U] {
+            assert!(finite(x).is_nan());
+        }
+        assert_eq!(select(true, -0.0, 1.0).to_bits(), (-0.0f64).to_bits());
+        assert_eq!(select(false, -0.0, 1.0), 1.0);
         assert_eq!(finite(-3.0), -3.0);
         assert_eq!(get(U), None);
         assert_eq!(get(0.5), Some(0.5));
         assert!(truthy(2.0) && !truthy(0.0) && !truthy(U));
+        for x in [
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            1e-310,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            U,
+            -U,
+        ] {
+            assert_eq!(truthy(x), !x.is_nan() && x != 0.0, "{x}");
+        }
     }
 }

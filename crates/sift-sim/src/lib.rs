@@ -6,17 +6,33 @@
 //! regime and the size of each move, with occasional spikes. Prices and volumes are rounded to
 //! a per-symbol tick and lot, as an exchange's are, so they print and parse back exactly.
 //!
-//! Pure and synchronous: no IO, no clock, no dependency beyond `sift-core`. The same seed gives
-//! the same candles on every platform (only IEEE arithmetic and `f64::exp`/`ln`/`sqrt`/`cos`
-//! are used). Longer intervals are built from the 1m candles by the caller (the backtest's
-//! aggregation), so every timeframe agrees.
+//! [`LiveMarket`] is the same generator as a live, clocked exchange: named USDT pairs
+//! (`BTCUSDT` near 65,000, a stablecoin, leveraged tokens, ...), every Binance interval from
+//! `1m` to `1M` aggregated from the 1m candles, a forming candle that moves with the clock, a
+//! rolling 24 h ticker, trading statuses and optional halts. It backs `--market sim` and the
+//! fake Binance server.
+//!
+//! Pure and synchronous: no IO, no clock, no dependency beyond `sift-core`; time is passed in.
+//! The same seed gives the same candles on every platform (only IEEE arithmetic and
+//! `f64::exp`/`ln`/`sqrt`/`cos` are used). [`Market`]'s longer intervals are built from the 1m
+//! candles by the caller (the backtest's aggregation), so every timeframe agrees.
 //!
 //! # Layout
 //! - [`rng`]: [`Rng`], a small seeded generator (SplitMix64) with uniform and normal draws.
-//! - [`market`]: [`Market`], [`Walk`] and [`Regime`]: the generator itself.
+//! - [`market`]: [`Market`], [`Walk`], [`Profile`] and [`Regime`]: the generator itself.
+//! - [`live`]: [`LiveMarket`], [`LiveConfig`], [`Gaps`], [`Status`], [`DayStats`]: the clocked
+//!   exchange.
+//! - `bar`: compact 56-byte candles (integer ticks and lots) and the per-interval rings.
+//! - `window`: the incremental rolling 24 h window behind the ticker.
+//! - `listing`: pair names, base assets and profiles.
 
+mod bar;
+mod listing;
+pub mod live;
 pub mod market;
 pub mod rng;
+mod window;
 
-pub use market::{Market, Regime, Walk};
+pub use live::{DayStats, Gaps, LiveConfig, LiveMarket, Status};
+pub use market::{Market, Profile, Regime, Walk};
 pub use rng::Rng;

@@ -18,6 +18,8 @@ const DRIFT_SCALE: f64 = 0.1;
 /// Significant digits of the price tick and of the volume lot at the first candle.
 const PRICE_DIGITS: i32 = 6;
 const LOT_DIGITS: i32 = 4;
+/// Quote volumes are rounded to 1e-4.
+pub(crate) const QUOTE_SCALE: f64 = 1e4;
 
 /// A synthetic market: `symbols` symbols, each an independent [`Walk`] determined by the seed
 /// and the symbol's index alone (adding symbols does not change the others).
@@ -117,16 +119,44 @@ pub struct Walk {
     lot_scale: f64,
     /// Usual volume per minute, in base units.
     base_volume: f64,
+    /// Multiplier of every regime's volatility and trend (1 for [`Market`]'s walks).
+    volatility: f64,
+}
+
+/// What makes one symbol's walk: its first price, its usual trading per minute and how much more
+/// or less than usual it moves. [`Market`] draws the first two at random; a caller naming its
+/// symbols (`BTCUSDT` near 65,000, a stablecoin near 1) sets them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Profile {
+    /// Price of the first candle's open (rounded to the tick, six significant digits of it).
+    pub price: f64,
+    /// Usual quote volume per minute.
+    pub quote_per_minute: f64,
+    /// Multiplier of the regimes' volatility: 1 as usual, 0.01 for a stablecoin, 3 for a
+    /// leveraged token.
+    pub volatility: f64,
 }
 
 impl Walk {
-    fn new(mut rng: Rng, start_ms: i64) -> Self {
-        let first = 10f64.powf(rng.uniform(-2.0, 4.5));
+    pub(crate) fn new(mut rng: Rng, start_ms: i64) -> Self {
+        let price = 10f64.powf(rng.uniform(-2.0, 4.5));
         let quote_per_minute = 10f64.powf(rng.uniform(3.0, 6.0));
-        let base_volume = quote_per_minute / first;
+        let profile = Profile {
+            price,
+            quote_per_minute,
+            volatility: 1.0,
+        };
+        Self::with_profile(rng, start_ms, profile)
+    }
+
+    /// A walk drawn from `rng` whose first candle opens at `start_ms` (rounded down to the
+    /// minute) at `profile.price`.
+    pub fn with_profile(mut rng: Rng, start_ms: i64, profile: Profile) -> Self {
+        let first = profile.price;
+        let base_volume = profile.quote_per_minute / first;
         let tick_scale = decimal_scale(first, PRICE_DIGITS);
         let regime = *rng.pick(&Regime::ALL);
-        let drift = DRIFT_SCALE * regime.sigma() * rng.normal();
+        let drift = DRIFT_SCALE * regime.sigma() * rng.normal() * profile.volatility;
         Self {
             price: round_to(first, tick_scale),
             rng,
@@ -136,7 +166,18 @@ impl Walk {
             tick_scale,
             lot_scale: decimal_scale(base_volume, LOT_DIGITS),
             base_volume,
+            volatility: profile.volatility,
         }
+    }
+
+    /// 10^decimals of the price tick: every price times this is an integer.
+    pub fn price_scale(&self) -> f64 {
+        self.tick_scale
+    }
+
+    /// 10^decimals of the volume lot: every base volume times this is an integer.
+    pub fn volume_scale(&self) -> f64 {
+        self.lot_scale
     }
 
     /// The regime of the last candle generated.
@@ -150,7 +191,7 @@ impl Walk {
             .filter(|r| *r != self.regime)
             .collect();
         self.regime = *self.rng.pick(&others);
-        self.drift = DRIFT_SCALE * self.regime.sigma() * self.rng.normal();
+        self.drift = DRIFT_SCALE * self.regime.sigma() * self.rng.normal() * self.volatility;
     }
 }
 
@@ -161,7 +202,7 @@ impl Iterator for Walk {
         if self.rng.chance(SWITCH_PROBABILITY) {
             self.switch_regime();
         }
-        let sigma = self.regime.sigma();
+        let sigma = self.regime.sigma() * self.volatility;
         let tick = 1.0 / self.tick_scale;
         let lot = 1.0 / self.lot_scale;
         let rng = &mut self.rng;
@@ -198,10 +239,10 @@ impl Iterator for Walk {
             low,
             close,
             volume,
-            quote_volume: round_to(volume * typical, 1e4),
+            quote_volume: round_to(volume * typical, QUOTE_SCALE),
             trades: (volume / self.base_volume * 40.0).round().max(1.0) as u64,
             taker_buy_volume,
-            taker_buy_quote_volume: round_to(taker_buy_volume * typical, 1e4),
+            taker_buy_quote_volume: round_to(taker_buy_volume * typical, QUOTE_SCALE),
             closed: true,
         };
         self.price = close;

@@ -34,9 +34,14 @@ use builtin_file;
 
 /// Every built-in trader, parsed and validated (rules not yet checked).
 pub fn all() -> Result<Vec<TraderDef>, Error> {
+    Ok(keyed()?.into_iter().map(|(_, def)| def).collect())
+}
+
+/// Every built-in trader with its file name (`rsi-oversold-bounce.toml`), its stable key.
+pub fn keyed() -> Result<Vec<(String, TraderDef)>, Error> {
     FILES
         .iter()
-        .map(|(name, text)| parse_toml(name, text))
+        .map(|(name, text)| Ok(((*name).to_owned(), parse_toml(name, text)?)))
         .collect()
 }
 

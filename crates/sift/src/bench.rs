@@ -16,6 +16,7 @@
 //! `replay_seconds`. `peak_memory_mb` is the process's peak resident set (`VmHWM`), Linux only.
 
 mod market;
+mod serve;
 mod traders;
 
 use std::io::Write;
@@ -31,6 +32,11 @@ use crate::cli::BenchEngineArgs;
 
 /// The interval every benchmark trader runs on.
 const TRADER_INTERVAL: Interval = Interval::M1;
+
+/// `sift bench serve`: the whole server (see `bench/serve.rs`).
+pub(crate) fn serve(args: &crate::cli::BenchServeArgs) -> anyhow::Result<()> {
+    serve::run(args)
+}
 
 pub(crate) fn engine(args: &BenchEngineArgs) -> anyhow::Result<()> {
     anyhow::ensure!(

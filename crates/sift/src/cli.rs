@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use sift_core::Tier;
+use sift_server::flags::{ServeFlags, StoreFlags};
 
 /// Sift: a self-hosted, real-time crypto market screener.
 #[derive(Debug, Parser)]
@@ -15,7 +17,23 @@ pub(crate) struct Cli {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Run everything in one process: market data, engine, storage, API and web UI.
-    Serve(ServeArgs),
+    #[command(after_help = "Examples:\n  \
+        sift serve                                   live Binance, top 100 USDT pairs, SQLite in ./data\n  \
+        sift serve --market sim --speed 60           offline, a simulated market at 60x\n  \
+        sift serve --symbols BTCUSDT,ETHUSDT --intervals 1m,5m\n  \
+        sift serve --market replay --candles data/ --speed 600\n\n\
+        Configuration: sift.toml (or --config), then SIFT_* variables (SIFT_DATABASE__URL), then flags.\n\
+        The first admin: SIFT_ADMIN_EMAIL and SIFT_ADMIN_PASSWORD, or `sift user create --admin`.")]
+    Serve(ServeFlags),
+    /// Apply the database migrations (serve does it on start).
+    Migrate(StoreFlags),
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Print a commented example configuration with every default.
+    DefaultConfig,
+    /// Run a Binance-compatible fake server on a simulated market, for tests and demos.
+    FakeBinance(crate::fake_binance::FakeBinanceArgs),
     /// Compute indicators over a candle file and print one row per candle.
     Indicators(IndicatorsArgs),
     /// Check trader files or a rule: print diagnostics, or what each rule needs.
@@ -103,6 +121,8 @@ pub(crate) enum BacktestFormat {
 pub(crate) enum BenchCommand {
     /// The rule engine: many traders over many symbols.
     Engine(BenchEngineArgs),
+    /// The whole server: close-to-stream latency, signal listing throughput, peak memory.
+    Serve(BenchServeArgs),
 }
 
 /// Arguments of `sift bench engine` (see `bench.rs`).
@@ -125,6 +145,57 @@ pub(crate) struct BenchEngineArgs {
     /// Seed of the market and of the traders.
     #[arg(long, default_value_t = 1)]
     pub(crate) seed: u64,
+}
+
+/// Arguments of `sift bench serve` (see `bench/serve.rs`).
+#[derive(Debug, Args)]
+#[command(after_help = "Prints one JSON object. Example:\n  \
+    cargo run --release -p sift -- bench serve --symbols 500 --traders 1000 --clients 100")]
+pub(crate) struct BenchServeArgs {
+    /// Symbols of the fake exchange, all watched on 1m, 5m, 15m, 1h, 4h and 1d.
+    #[arg(long, default_value_t = 500)]
+    pub(crate) symbols: usize,
+    /// Traders, drawn from the built-in templates with varied parameters, all on 1m (the
+    /// seeded built-in traders run too).
+    #[arg(long, default_value_t = 1_000)]
+    pub(crate) traders: usize,
+    /// SSE clients streaming signals, one user each.
+    #[arg(long, default_value_t = 100)]
+    pub(crate) clients: usize,
+    /// 1m closes measured.
+    #[arg(long, default_value_t = 20)]
+    pub(crate) closes: usize,
+    /// Seed of the market and of the traders.
+    #[arg(long, default_value_t = 1)]
+    pub(crate) seed: u64,
+    /// Market clock speed (24: a 1m candle closes every 2.5 s).
+    #[arg(long, default_value_t = 24.0)]
+    pub(crate) speed: f64,
+    /// Closed candles backfilled and kept per symbol and interval.
+    #[arg(long, default_value_t = 1_000)]
+    pub(crate) history: usize,
+    /// Days of simulated history: 42 fill 1,000 1h candles; 4h and 1d hold what the days give.
+    #[arg(long, default_value_t = 42)]
+    pub(crate) history_days: i64,
+    /// Who sees the signals: each trader's owner (one of the clients), or every client
+    /// (built-in traders).
+    #[arg(long, value_enum, default_value_t = BenchAudience::Owners)]
+    pub(crate) audience: BenchAudience,
+    /// Concurrent HTTP clients listing signals.
+    #[arg(long, default_value_t = 32)]
+    pub(crate) api_clients: usize,
+    /// Seconds of signal listing.
+    #[arg(long, default_value_t = 10.0)]
+    pub(crate) api_seconds: f64,
+    /// Internal: run only the fake exchange (the benchmark's child process).
+    #[arg(long, hide = true)]
+    pub(crate) exchange_only: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum BenchAudience {
+    Owners,
+    Everyone,
 }
 
 #[derive(Debug, Args)]
@@ -158,11 +229,37 @@ pub(crate) enum CheckFormat {
     Json,
 }
 
+/// `sift user` subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum UserCommand {
+    /// Create an account; the password is asked for, or read from stdin.
+    #[command(after_help = "Examples:\n  \
+        sift user create --email admin@example.com --admin\n  \
+        echo \"$PASSWORD\" | sift user create --email ann@example.com --tier pro --password-stdin")]
+    Create(UserCreateArgs),
+}
+
+/// Arguments of `sift user create`.
 #[derive(Debug, Args)]
-pub(crate) struct ServeArgs {
-    /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8080")]
-    pub(crate) listen: String,
+pub(crate) struct UserCreateArgs {
+    #[arg(long)]
+    pub(crate) email: String,
+    /// Make the account an admin (an existing account is promoted).
+    #[arg(long)]
+    pub(crate) admin: bool,
+    /// Tier of a new non-admin account.
+    #[arg(long, default_value = "free", value_parser = parse_tier)]
+    pub(crate) tier: Tier,
+    /// Read the password from the first line of stdin instead of asking.
+    #[arg(long)]
+    pub(crate) password_stdin: bool,
+    #[command(flatten)]
+    pub(crate) store: StoreFlags,
+}
+
+fn parse_tier(text: &str) -> Result<Tier, String> {
+    text.parse()
+        .map_err(|_| format!("`{text}` is not a tier (anonymous, free, pro, elite)"))
 }
 
 #[derive(Debug, Args)]

@@ -5,6 +5,7 @@ mod backtest;
 mod bench;
 mod check;
 mod cli;
+mod fake_binance;
 mod indicators;
 mod serve;
 
@@ -18,11 +19,16 @@ use crate::cli::{Cli, Command};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Serve(args) => serve::run(&args),
+        Command::Serve(flags) => serve::run(&flags),
+        Command::Migrate(flags) => serve::migrate(&flags),
+        Command::User(command) => serve::user(&command),
+        Command::DefaultConfig => serve::default_config(),
+        Command::FakeBinance(args) => fake_binance::run(&args),
         Command::Indicators(args) => indicators::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Backtest(args) => backtest::run(&args),
         Command::Bench(cli::BenchCommand::Engine(args)) => bench::engine(&args),
+        Command::Bench(cli::BenchCommand::Serve(args)) => bench::serve(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,24 +1,125 @@
-//! `sift serve`: everything in one process.
-//!
-//! The server arrives with the market-data and `sift serve` issues. Until then this command says
-//! what it will run and what the build offers today, and exits.
+//! `sift serve`, `sift migrate`, `sift user create` and `sift default-config`: the commands
+//! that run or prepare the server. The work is in `sift-server`; this module parses, sets up
+//! logging and metrics, and owns the runtime.
 
-use std::io::Write;
+use std::collections::BTreeMap;
+use std::io::{BufRead, IsTerminal, Write};
 
-use crate::cli::ServeArgs;
+use anyhow::{Context, bail};
+use sift_server::flags::ServeFlags;
+use sift_server::settings::{LogFormat, Settings};
+use tokio_util::sync::CancellationToken;
 
-pub(crate) fn run(args: &ServeArgs) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
+use crate::cli::{UserCommand, UserCreateArgs};
+use sift_server::flags::StoreFlags;
+
+/// The process environment as the loaders take it.
+fn environment() -> BTreeMap<String, String> {
+    std::env::vars().collect()
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+/// Structured logs to stderr: `RUST_LOG` wins over `server.log_filter`.
+fn init_logging(settings: &Settings) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .or_else(|_| tracing_subscriber::EnvFilter::try_new(&settings.server.log_filter))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    // A second initialisation (tests calling in-process) keeps the first subscriber.
+    let _ = match settings.server.log_format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Pretty => builder.try_init(),
+    };
+}
+
+pub(crate) fn run(flags: &ServeFlags) -> anyhow::Result<()> {
+    let env = environment();
+    let settings = flags.settings(&env)?;
+    init_logging(&settings);
+    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
+        .install_recorder()
+        .ok();
+    runtime()?.block_on(async {
+        let cancel = CancellationToken::new();
+        tokio::spawn(sift_server::serve::shutdown_on_signals(cancel.clone()));
+        sift_server::serve::run(settings, &env, metrics, cancel, None).await
+    })
+}
+
+pub(crate) fn migrate(flags: &StoreFlags) -> anyhow::Result<()> {
+    let env = environment();
+    let settings = flags.settings(&env)?;
+    init_logging(&settings);
+    runtime()?.block_on(async {
+        let store = sift_server::serve::open_store(&settings).await?;
+        store.close().await;
+        anyhow::Ok(())
+    })?;
+    writeln!(std::io::stdout(), "migrations applied")?;
+    Ok(())
+}
+
+pub(crate) fn user(command: &UserCommand) -> anyhow::Result<()> {
+    match command {
+        UserCommand::Create(args) => create_user(args),
+    }
+}
+
+fn create_user(args: &UserCreateArgs) -> anyhow::Result<()> {
+    let env = environment();
+    let settings = args.store.settings(&env)?;
+    let password = read_password(args.password_stdin)?;
+    runtime()?.block_on(async {
+        let store = sift_server::serve::open_store(&settings).await?;
+        let result = sift_server::bootstrap::create_user(
+            store.as_ref(),
+            &args.email,
+            &password,
+            args.tier,
+            args.admin,
+        )
+        .await;
+        store.close().await;
+        result
+    })?;
     writeln!(
-        out,
-        "sift serve will run the collector, engine, store, API and web UI on http://{}.\n\
-         This build does not contain the server yet. Available today:\n  \
-         sift indicators --candles FILE --indicator 'rsi(14)'   compute indicators over a candle file\n  \
-         sift indicators --list                                 list every indicator\n  \
-         sift check traders/builtin                             check trader files or a rule (-e)\n  \
-         sift backtest --traders DIR --candles FILE             replay candle files through traders\n  \
-         sift bench engine                                      measure the engine on a synthetic market",
-        args.listen
+        std::io::stdout(),
+        "user {} created{}",
+        args.email.trim(),
+        if args.admin { " (admin)" } else { "" }
     )?;
+    Ok(())
+}
+
+/// From one line of stdin (`--password-stdin`, or stdin is not a terminal), else asked for
+/// twice on the terminal without echo.
+fn read_password(from_stdin: bool) -> anyhow::Result<String> {
+    if from_stdin || !std::io::stdin().is_terminal() {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        let password = line.trim_end_matches(['\r', '\n']).to_owned();
+        if password.is_empty() {
+            bail!("no password on stdin");
+        }
+        return Ok(password);
+    }
+    let first = rpassword::prompt_password("password: ")?;
+    let second = rpassword::prompt_password("again: ")?;
+    if first != second {
+        bail!("the passwords differ");
+    }
+    Ok(first)
+}
+
+pub(crate) fn default_config() -> anyhow::Result<()> {
+    std::io::stdout().write_all(sift_server::DEFAULT_CONFIG.as_bytes())?;
     Ok(())
 }

@@ -88,3 +88,67 @@ fn zero_symbols_is_an_error() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("at least 1"));
 }
+
+/// `sift bench serve` on a tiny market: the server, its clients and the exchange's child
+/// process start, measure and stop; the report has every section.
+#[test]
+fn a_small_serve_run_reports_latency_throughput_and_memory() {
+    let out = Command::new(env!("CARGO_BIN_EXE_sift"))
+        .args(["bench", "serve", "--symbols", "5", "--traders", "10"])
+        .args(["--clients", "2", "--closes", "2", "--history", "200"])
+        .args([
+            "--history-days",
+            "1",
+            "--speed",
+            "120",
+            "--api-seconds",
+            "0.5",
+        ])
+        .output()
+        .expect("the sift binary runs");
+    let stdout = String::from_utf8(out.stdout).expect("utf-8 output");
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_str(&stdout).expect("one JSON object");
+    assert_eq!(report["symbols"], 5);
+    assert_eq!(report["traders"], 10);
+    assert_eq!(report["clients"], 2);
+    let latency = &report["latency"];
+    assert_eq!(latency["closes"], 2);
+    for key in [
+        "p50_ms",
+        "p99_ms",
+        "max_ms",
+        "deliveries",
+        "missed",
+        "resyncs",
+    ] {
+        assert!(latency.get(key).is_some(), "latency.{key}: {report}");
+    }
+    assert_eq!(latency["client_errors"], 0, "{report}");
+    // Every stored signal of the measured closes reached the clients that may see it.
+    assert_eq!(
+        latency["deliveries"], latency["deliveries_expected"],
+        "{report}"
+    );
+    assert_eq!(report["per_close"].as_array().map(Vec::len), Some(2));
+    for stage in ["gather", "evaluate", "commit", "publish"] {
+        assert!(
+            report["stages_ms"].get(stage).is_some(),
+            "{stage}: {report}"
+        );
+    }
+    let api = &report["api"];
+    assert!(api["requests"].as_u64().is_some_and(|n| n > 0), "{report}");
+    assert!(api["requests_per_second"].as_f64().is_some_and(|r| r > 0.0));
+    let memory = &report["memory"];
+    // 5 symbols x 200 1m candles; the longer intervals hold what one day of history gives.
+    assert_eq!(memory["candles_held"]["1m"], 1_000, "{report}");
+    assert!(memory["candles_held_total"].as_u64() <= memory["candles_full"].as_u64());
+    if cfg!(target_os = "linux") {
+        assert!(memory["peak_mb"].as_f64().is_some_and(|mb| mb > 0.0));
+    }
+}

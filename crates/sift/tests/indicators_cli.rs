@@ -288,9 +288,3 @@ fn list_shows_every_category() {
         assert!(out.contains(word), "missing {word} in\n{out}");
     }
 }
-
-#[test]
-fn serve_says_what_it_will_run() {
-    let out = stdout(&sift(&["serve"]));
-    assert!(out.contains("sift serve"));
-}

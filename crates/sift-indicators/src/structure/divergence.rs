@@ -1,10 +1,8 @@
 //! Regular divergence between price and an oscillator.
 
-use std::collections::VecDeque;
 use std::fmt;
 
 use super::side::{High, Low, Side};
-use crate::window::{Extreme, RollingExtreme};
 use crate::{Error, check_period};
 
 /// Which divergence a [`Divergence`] detects.
@@ -33,20 +31,12 @@ impl DivergenceKind {
     }
 
     /// Whether `a` lies beyond `b` in this kind's direction: lower for bullish (lows), higher
-    /// for bearish (highs). False when either is NaN.
-    #[inline]
+    /// for bearish (highs). False when either is NaN. (The update uses [`Side::beyond`].)
+    #[cfg(test)]
     fn beyond(self, a: f64, b: f64) -> bool {
         match self {
             DivergenceKind::Bullish => a < b,
             DivergenceKind::Bearish => a > b,
-        }
-    }
-
-    /// The rolling extreme that bounds this kind's previous extreme: lows or highs.
-    fn extreme(self) -> Extreme {
-        match self {
-            DivergenceKind::Bullish => Extreme::Min,
-            DivergenceKind::Bearish => Extreme::Max,
         }
     }
 
@@ -83,21 +73,28 @@ impl DivergenceKind {
 ///
 /// Conditions 1 and 2 imply that the current price is beyond every non-NaN price of the
 /// `lookback` bars before it: the bars after `p` by condition 2, `p` by condition 1, and the
-/// bars before `p` because none of them is beyond `p` (it is the most extreme). A
-/// rolling extreme of those bars checks that in amortized O(1), and only a bar that passes it,
-/// a new `lookback`-bar low (high), pays for the O(lookback) scan of the window. With thousands
-/// of instances per engine the common path is bound by memory, so each bar's price and
-/// oscillator value are stored side by side: an update writes one cache line of the window.
+/// bars before `p` because none of them is beyond `p` (it is the most extreme). The extreme of
+/// those bars checks that in O(1), and only a bar that passes it, a new `lookback`-bar low
+/// (high), pays for the O(lookback) scan of the window. The extreme is kept the van Herk /
+/// Gil-Werman way: bars are cut in runs of `lookback`; the window ends in one run, of which the
+/// extreme so far is kept, and starts in the run before, of which the extremes of every suffix
+/// were computed when it ended (one pass per run, so O(1) per bar, touching memory in order).
+/// With thousands of instances per engine the common path is bound by memory, so the whole
+/// history is one allocation read in order.
 #[derive(Debug, Clone)]
 pub struct Divergence {
     kind: DivergenceKind,
     lookback: usize,
     min_sep: usize,
-    /// The last `lookback + 1` (price, oscillator) pairs, oldest first; the newest is `t`.
-    bars: VecDeque<(f64, f64)>,
-    /// The kind's extreme of the `lookback` prices before the newest one is pushed, with NaN
-    /// stored as [`DivergenceKind::never_beyond`] so the deque stays ordered.
-    prior: RollingExtreme,
+    /// Two rings of `size` values, a power of two of at least `lookback + 1`: the price of bar
+    /// `n` at `n & (size - 1)`, its oscillator value `size` later; then `lookback` suffix
+    /// extremes: at `2 * size + j`, the extreme price of the bars `j..lookback` of the last
+    /// complete run. Prices in extremes count NaN as [`DivergenceKind::never_beyond`].
+    bars: Box<[f64]>,
+    /// Bars fed since the last reset; the newest is `pushed - 1`.
+    pushed: u64,
+    /// The extreme price of the run holding the newest bar, from the run's start to it.
+    run: f64,
     /// Bars back to the previous extreme `p` when the last update found a divergence.
     anchor: Option<usize>,
 }
@@ -119,8 +116,10 @@ impl Divergence {
             kind,
             lookback,
             min_sep,
-            bars: VecDeque::with_capacity(lookback + 1),
-            prior: RollingExtreme::new(lookback, kind.extreme()),
+            bars: vec![f64::NAN; 2 * (lookback + 1).next_power_of_two() + lookback]
+                .into_boxed_slice(),
+            pushed: 0,
+            run: kind.never_beyond(),
             anchor: None,
         })
     }
@@ -156,61 +155,121 @@ impl Divergence {
     /// Feeds the current bar's price and oscillator value; `None` while warming up, then
     /// whether the divergence holds at this bar.
     pub fn next(&mut self, price: f64, oscillator: f64) -> Option<bool> {
-        if self.bars.len() > self.lookback {
-            self.bars.pop_front();
+        match self.kind {
+            DivergenceKind::Bullish => self.next_on::<Low>(price, oscillator),
+            DivergenceKind::Bearish => self.next_on::<High>(price, oscillator),
         }
-        self.bars.push_back((price, oscillator));
+    }
+
+    /// [`Divergence::next`] for the kind's side `S`.
+    #[inline]
+    fn next_on<S: Side>(&mut self, price: f64, oscillator: f64) -> Option<bool> {
+        let t = self.pushed;
+        let lookback = self.lookback;
+        let size = (self.bars.len() - lookback) / 2;
+        let (prices, rest) = self.bars.split_at_mut(size);
+        let (oscillators, suffixes) = rest.split_at_mut(size);
+        let mask = size - 1;
+        prices[t as usize & mask] = price;
+        oscillators[t as usize & mask] = oscillator;
+        self.pushed = t + 1;
         self.anchor = None;
-        // Read before the push: once the window is full, the `lookback` bars before this one.
-        let prior = self.prior.value();
-        let stored = if price.is_nan() {
-            self.kind.never_beyond()
+        let never = self.kind.never_beyond();
+        let stored = |price: f64| if price.is_nan() { never } else { price };
+        let extreme = |a: f64, b: f64| if S::beyond(b, a) { b } else { a };
+        // Full once `lookback` bars precede this one.
+        let result = if t >= lookback as u64 {
+            // The window `t - lookback..t` ends in the current run (`run`), and starts in the
+            // run before unless it is exactly the current run.
+            let from = (t - lookback as u64) % lookback as u64;
+            let bound = match from {
+                0 => self.run,
+                j => extreme(suffixes[j as usize], self.run),
+            };
+            if S::beyond(price, bound) {
+                let window = Window {
+                    prices,
+                    oscillators,
+                    start: (t - lookback as u64) as usize & mask,
+                    mask,
+                };
+                self.anchor = find::<S>(&window, lookback, self.min_sep);
+                Some(self.anchor.is_some())
+            } else {
+                Some(false)
+            }
         } else {
-            price
+            None
         };
-        self.prior.push(stored);
-        if self.bars.len() <= self.lookback {
-            return None;
+        if t % lookback as u64 == 0 {
+            // A run ends before this bar: keep its suffix extremes, start the next.
+            if t > 0 {
+                let mut acc = never;
+                for j in (0..lookback).rev() {
+                    let n = (t - (lookback - j) as u64) as usize & mask;
+                    acc = extreme(acc, stored(prices[n]));
+                    suffixes[j] = acc;
+                }
+            }
+            self.run = stored(price);
+        } else {
+            self.run = extreme(self.run, stored(price));
         }
-        if prior.is_some_and(|bound| !self.kind.beyond(price, bound)) {
-            return Some(false);
-        }
-        let found = match self.kind {
-            DivergenceKind::Bullish => find::<Low>(&self.bars, self.min_sep),
-            DivergenceKind::Bearish => find::<High>(&self.bars, self.min_sep),
-        };
-        self.anchor = found;
-        Some(found.is_some())
+        result
     }
 
     /// Forgets all history.
     pub fn reset(&mut self) {
-        self.bars.clear();
-        self.prior.clear();
+        self.pushed = 0;
+        self.run = self.kind.never_beyond();
         self.anchor = None;
     }
 }
 
-/// How many bars back the previous extreme lies when the newest bar diverges from it, over a
-/// full window of (price, oscillator) pairs, oldest first; side `S` is the kind's: [`Low`] for
-/// bullish, [`High`] for bearish.
-fn find<S: Side>(bars: &VecDeque<(f64, f64)>, min_sep: usize) -> Option<usize> {
-    let now = bars.len() - 1;
-    let price = |i: usize| bars[i].0;
+/// The last `lookback + 1` bars, oldest at window position 0, in the rings of a
+/// [`Divergence`].
+struct Window<'a> {
+    prices: &'a [f64],
+    oscillators: &'a [f64],
+    start: usize,
+    mask: usize,
+}
+
+impl Window<'_> {
+    #[inline]
+    fn price(&self, i: usize) -> f64 {
+        self.prices[(self.start + i) & self.mask]
+    }
+
+    #[inline]
+    fn oscillator(&self, i: usize) -> f64 {
+        self.oscillators[(self.start + i) & self.mask]
+    }
+}
+
+/// How many bars back the previous extreme lies when the newest bar (window position
+/// `lookback`) diverges from it; side `S` is the kind's: [`Low`] for bullish, [`High`] for
+/// bearish.
+fn find<S: Side>(window: &Window<'_>, lookback: usize, min_sep: usize) -> Option<usize> {
+    let now = lookback;
     // The previous extreme: scanning back from `min_sep` bars ago, only a strictly more
     // extreme price replaces it, so ties keep the most recent bar.
     let mut anchor = now - min_sep;
+    let mut previous = window.price(anchor);
     for i in (0..anchor).rev() {
-        if S::beyond(price(i), price(anchor)) {
-            anchor = i;
+        let price = window.price(i);
+        if S::beyond(price, previous) {
+            (anchor, previous) = (i, price);
         }
     }
-    let ((current, osc_now), (previous, osc_then)) = (bars[now], bars[anchor]);
-    let between = bars.range(anchor + 1..now);
+    let current = window.price(now);
+    let between = anchor + 1..now;
     let holds = S::beyond(current, previous)
-        && between.clone().all(|&(x, _)| S::beyond(current, x))
-        && between.clone().any(|&(x, _)| S::beyond(previous, x))
-        && S::beyond(osc_then, osc_now);
+        && between.clone().all(|i| S::beyond(current, window.price(i)))
+        && between
+            .clone()
+            .any(|i| S::beyond(previous, window.price(i)))
+        && S::beyond(window.oscillator(anchor), window.oscillator(now));
     holds.then_some(now - anchor)
 }
 

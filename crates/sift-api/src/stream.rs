@@ -1,0 +1,294 @@
+//! `GET /api/v1/stream`: Server-Sent Events of the signals the caller may see, tickers and
+//! candles, filtered per connection.
+//!
+//! Events: `signal` (`id:` = signal id, data as in the signal list), `ticker`, `candle`,
+//! `resync` (data `{"reason": ...}`: the client missed events and should reload what it shows).
+//! On connect the hub is subscribed first, then missed signals (`Last-Event-ID` header or
+//! `?last_event_id=`) are replayed from the store, and live signals already replayed are
+//! skipped, so none is lost or doubled across a reconnect.
+
+use std::collections::{HashSet, VecDeque};
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures_util::Stream;
+use serde::Deserialize;
+use serde_json::json;
+use sift_core::{Interval, Symbol};
+use tokio::sync::broadcast::{self, error::RecvError};
+use tokio_util::sync::CancellationToken;
+use utoipa::IntoParams;
+
+use crate::access::visible_trader_ids;
+use crate::auth::Caller;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::Query;
+use crate::hub::HubEvent;
+use crate::state::AppState;
+use crate::views::SignalView;
+
+/// Most topics one connection may ask for.
+pub(crate) const MAX_TOPICS: usize = 100;
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct StreamQuery {
+    /// Comma-separated: `signals`, `tickers`, `tickers:SYMBOL`, `candles:SYMBOL:INTERVAL`
+    /// (default `signals`).
+    #[param(example = "signals,tickers,candles:BTCUSDT:1m")]
+    pub topics: Option<String>,
+    /// Replay signals after this id (as the `Last-Event-ID` header does).
+    pub last_event_id: Option<i64>,
+}
+
+/// What one connection asked for.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Topics {
+    signals: bool,
+    all_tickers: bool,
+    tickers: HashSet<Symbol>,
+    candles: HashSet<(Symbol, Interval)>,
+}
+
+impl Topics {
+    pub(crate) fn parse(text: &str) -> Result<Self, String> {
+        let mut topics = Topics::default();
+        let parts: Vec<&str> = text
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .collect();
+        if parts.len() > MAX_TOPICS {
+            return Err(format!("at most {MAX_TOPICS} topics"));
+        }
+        for part in parts {
+            let fields: Vec<&str> = part.split(':').collect();
+            let bad = || format!("unknown topic {part:?}");
+            match fields.as_slice() {
+                ["signals"] => topics.signals = true,
+                ["tickers"] => topics.all_tickers = true,
+                ["tickers", symbol] => {
+                    topics.tickers.insert(symbol.parse().map_err(|_| bad())?);
+                }
+                ["candles", symbol, interval] => {
+                    let symbol = symbol.parse().map_err(|_| bad())?;
+                    let interval = interval.parse().map_err(|_| bad())?;
+                    topics.candles.insert((symbol, interval));
+                }
+                _ => return Err(bad()),
+            }
+        }
+        Ok(topics)
+    }
+}
+
+/// Live events (SSE). Keep-alive comments are sent every `stream.keep_alive_secs`.
+#[utoipa::path(get, path = "/stream", tag = "stream", params(StreamQuery,
+        ("Last-Event-ID" = Option<i64>, Header, description = "replay signals after this id")),
+    responses((status = 200, description = "text/event-stream of `signal`, `ticker`, `candle` \
+        and `resync` events", content_type = "text/event-stream", body = String),
+        (status = 400, body = ErrorBody)))]
+pub(crate) async fn stream(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Query(query): Query<StreamQuery>,
+) -> Result<Response, ApiError> {
+    let topics = Topics::parse(query.topics.as_deref().unwrap_or("signals"))
+        .map_err(ApiError::BadRequest)?;
+    let header_id = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok());
+    let last_id = header_id.or(query.last_event_id);
+    // Subscribe before reading the store so nothing falls between replay and live.
+    let receiver = state.hub.subscribe();
+    let mut connection = Connection {
+        receiver,
+        pending: VecDeque::new(),
+        topics,
+        caller,
+        replayed_up_to: i64::MIN,
+        shutdown: state.hub.shutdown_token().clone(),
+        _client: ClientGuard::new(),
+    };
+    if connection.topics.signals {
+        if let Some(after) = last_id {
+            connection.replay(&state, after).await?;
+        }
+    }
+    let keep_alive = Duration::from_secs(state.config.stream.keep_alive_secs.max(1));
+    let sse = Sse::new(events(connection)).keep_alive(KeepAlive::new().interval(keep_alive));
+    let mut response = sse.into_response();
+    // Tell buffering proxies (nginx) to pass events through at once.
+    response
+        .headers_mut()
+        .insert("x-accel-buffering", HeaderValue::from_static("no"));
+    Ok(response)
+}
+
+/// One SSE client.
+struct Connection {
+    receiver: broadcast::Receiver<HubEvent>,
+    /// Events ready to send, in order.
+    pending: VecDeque<Event>,
+    topics: Topics,
+    caller: Caller,
+    /// Live signals up to this id were sent by the replay.
+    replayed_up_to: i64,
+    shutdown: CancellationToken,
+    _client: ClientGuard,
+}
+
+impl Connection {
+    /// Queues the stored signals after `after` that the caller may see; `resync` instead
+    /// when the caller has no history or more are missing than `stream.replay_limit`.
+    async fn replay(&mut self, state: &AppState, after: i64) -> Result<(), ApiError> {
+        let history = state.config.tiers.history_from;
+        if !(self.caller.is_admin() || self.caller.tier() >= history) {
+            self.pending.push_back(resync("no_history"));
+            return Ok(());
+        }
+        let limit = state.config.stream.replay_limit;
+        let ids = visible_trader_ids(state, &self.caller).await?;
+        let signals = state
+            .store
+            .signals_after_id(Some(&*ids), after, limit.saturating_add(1))
+            .await?;
+        if signals.len() > limit as usize {
+            self.pending.push_back(resync("too_many_missed"));
+            return Ok(());
+        }
+        for signal in &signals {
+            let json = serde_json::to_string(&SignalView::from(signal))
+                .map_err(|e| ApiError::internal(format!("serializing a signal: {e}")))?;
+            self.pending.push_back(signal_event(signal.id, &json));
+            self.replayed_up_to = self.replayed_up_to.max(signal.id);
+        }
+        Ok(())
+    }
+
+    /// Queues what the caller asked for and may see of one hub event.
+    fn accept(&mut self, event: HubEvent) {
+        match event {
+            HubEvent::Signal {
+                id,
+                visibility,
+                json,
+            } => {
+                if self.topics.signals
+                    && id > self.replayed_up_to
+                    && self.caller.can_see(&visibility)
+                {
+                    self.pending.push_back(signal_event(id, &json));
+                }
+            }
+            HubEvent::Tickers(items) => {
+                for (symbol, json) in items.iter() {
+                    if self.topics.all_tickers || self.topics.tickers.contains(symbol) {
+                        self.pending
+                            .push_back(Event::default().event("ticker").data(json.as_ref()));
+                    }
+                }
+            }
+            HubEvent::Candle {
+                symbol,
+                interval,
+                json,
+            } => {
+                if self.topics.candles.contains(&(symbol, interval)) {
+                    self.pending
+                        .push_back(Event::default().event("candle").data(json.as_ref()));
+                }
+            }
+        }
+    }
+}
+
+fn signal_event(id: i64, json: &str) -> Event {
+    Event::default()
+        .event("signal")
+        .id(id.to_string())
+        .data(json)
+}
+
+fn resync(reason: &str) -> Event {
+    Event::default()
+        .event("resync")
+        .data(json!({ "reason": reason }).to_string())
+}
+
+/// The connection as a stream of events; ends when the hub shuts down.
+fn events(connection: Connection) -> impl Stream<Item = Result<Event, Infallible>> {
+    futures_util::stream::unfold(connection, |mut conn| async move {
+        loop {
+            if let Some(event) = conn.pending.pop_front() {
+                return Some((Ok(event), conn));
+            }
+            let received = tokio::select! {
+                () = conn.shutdown.cancelled() => return None,
+                received = conn.receiver.recv() => received,
+            };
+            match received {
+                Ok(event) => conn.accept(event),
+                Err(RecvError::Lagged(missed)) => {
+                    metrics::counter!("sift_stream_lagged_total").increment(1);
+                    conn.pending.push_back(
+                        Event::default()
+                            .event("resync")
+                            .data(json!({ "reason": "lagged", "missed": missed }).to_string()),
+                    );
+                }
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    })
+}
+
+/// Counts connected clients in the `sift_stream_clients` gauge while alive.
+struct ClientGuard;
+
+impl ClientGuard {
+    fn new() -> Self {
+        metrics::gauge!("sift_stream_clients").increment(1.0);
+        ClientGuard
+    }
+}
+
+impl Drop for ClientGuard {
+    fn drop(&mut self) {
+        metrics::gauge!("sift_stream_clients").decrement(1.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn topics_parse() {
+        let t = Topics::parse("signals, tickers:btcusdt,candles:BTCUSDT:1m").unwrap();
+        assert!(t.signals && !t.all_tickers);
+        assert!(t.tickers.contains("BTCUSDT"));
+        assert!(
+            t.candles
+                .contains(&("BTCUSDT".parse().unwrap(), Interval::M1))
+        );
+        for bad in [
+            "signal",
+            "candles:BTCUSDT",
+            "candles:BTCUSDT:7m",
+            "tickers:B-C",
+            "a:b:c:d",
+        ] {
+            assert!(Topics::parse(bad).is_err(), "{bad}");
+        }
+        let many = vec!["signals"; MAX_TOPICS + 1].join(",");
+        assert!(Topics::parse(&many).is_err());
+        assert_eq!(Topics::parse("").unwrap(), Topics::default());
+    }
+}

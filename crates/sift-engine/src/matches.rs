@@ -1,0 +1,116 @@
+//! The signals of one instant: found by each block, then put in order by the engine.
+
+/// The signals of one instant in a block: per signal the plan index of its trader and the
+/// engine's index of its symbol, and its kernel trader and lane.
+///
+/// The [`Match`]es are built from these after every block is done, on the thread that called
+/// the engine: their strings are then allocated where they will most likely be freed (glibc's
+/// allocator is slow when one thread frees, in bulk, what another allocated).
+#[derive(Debug, Default)]
+pub(crate) struct Found {
+    pub(crate) keys: Vec<(u32, u32)>,
+    pub(crate) hits: Vec<(u32, u32)>,
+}
+
+impl Found {
+    pub(crate) fn clear(&mut self) {
+        self.keys.clear();
+        self.hits.clear();
+    }
+
+    pub(crate) fn push(&mut self, (trader, symbol): (u32, u32), (kernel_trader, lane): (u32, u32)) {
+        self.keys.push((trader, symbol));
+        self.hits.push((kernel_trader, lane));
+    }
+}
+
+/// Buffers reused at every instant to order matches without allocating.
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    /// `[trader, symbol rank, block, position in the block's matches]` per match.
+    keys: Vec<[u32; 4]>,
+    sorted: Vec<[u32; 4]>,
+    counts: Vec<u32>,
+}
+
+impl Scratch {
+    /// The matches of the blocks' `found`, ordered by plan trader (traders are ordered by id),
+    /// then by symbol rank (`ranks`, by the engine's symbol index), as
+    /// `[trader, rank, block, position]`. A radix sort, rank then trader: a trader signals at
+    /// most once per symbol and instant, so the order is total.
+    pub(crate) fn order<'a>(
+        &mut self,
+        found: impl Iterator<Item = &'a Found>,
+        ranks: &[u32],
+        traders: usize,
+    ) -> &[[u32; 4]] {
+        self.keys.clear();
+        for (b, found) in found.enumerate() {
+            for (at, &(trader, symbol)) in found.keys.iter().enumerate() {
+                let rank = ranks[symbol as usize];
+                self.keys.push([trader, rank, b as u32, at as u32]);
+            }
+        }
+        counting_sort(
+            &self.keys,
+            &mut self.sorted,
+            &mut self.counts,
+            ranks.len(),
+            1,
+        );
+        counting_sort(&self.sorted, &mut self.keys, &mut self.counts, traders, 0);
+        &self.keys
+    }
+}
+
+/// `from` stably sorted by `key[field]`, which is below `buckets`, into `to`.
+fn counting_sort(
+    from: &[[u32; 4]],
+    to: &mut Vec<[u32; 4]>,
+    counts: &mut Vec<u32>,
+    buckets: usize,
+    field: usize,
+) {
+    counts.clear();
+    counts.resize(buckets + 1, 0);
+    for key in from {
+        counts[key[field] as usize + 1] += 1;
+    }
+    for b in 1..counts.len() {
+        counts[b] += counts[b - 1];
+    }
+    to.clear();
+    to.resize(from.len(), [0; 4]);
+    for key in from {
+        let slot = &mut counts[key[field] as usize];
+        to[*slot as usize] = *key;
+        *slot += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_are_ordered_by_trader_then_symbol_rank() {
+        let found = |keys: &[(u32, u32)]| Found {
+            keys: keys.to_vec(),
+            hits: Vec::new(),
+        };
+        let blocks = [
+            found(&[(2, 0), (0, 1)]),
+            found(&[]),
+            found(&[(0, 3), (2, 2)]),
+        ];
+        // Symbols 0..4 rank 3, 0, 2, 1.
+        let ranks = [3, 0, 2, 1];
+        let mut scratch = Scratch::default();
+        let order: Vec<[u32; 4]> = scratch.order(blocks.iter(), &ranks, 3).to_vec();
+        assert_eq!(
+            order,
+            [[0, 0, 0, 1], [0, 1, 2, 0], [2, 2, 2, 1], [2, 3, 0, 0]]
+        );
+        assert!(scratch.order(std::iter::empty(), &ranks, 3).is_empty());
+    }
+}

@@ -1,0 +1,170 @@
+//! Writing one close burst of 500 candles (one pipeline, one script call) to loopback Redis,
+//! plus reading a full history back.
+//!
+//! `cargo bench -p sift-redis --bench redis -- --warm-up-time 1 --measurement-time 3`
+//!
+//! After criterion's mean, 1000 bursts are timed one by one and their p50/p90/p99/max printed
+//! (criterion reports means, the target is a p99), then 1000 bursts written as plain commands
+//! with none of the store's rules, for scale. The series hold their full 1000 candles, so
+//! every append also trims, as in production.
+
+use std::time::{Duration, Instant};
+
+use criterion::{BatchSize, Criterion, black_box};
+use sift_candles::testsuite::{candle, sym};
+use sift_candles::{CandleStore, Capacities};
+use sift_core::{Candle, Interval, Symbol};
+use sift_redis::{RedisCandleStore, RedisConfig};
+use sift_test_support::redis::TestRedis;
+
+const SYMBOLS: usize = 500;
+const HISTORY: i64 = 1000;
+const T0: i64 = 1_735_689_600_000;
+const MINUTE: i64 = 60_000;
+
+struct Fixture {
+    store: RedisCandleStore,
+    symbols: Vec<Symbol>,
+    next_minute: i64,
+    redis: TestRedis,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let redis = TestRedis::new();
+        let config = RedisConfig::new(redis.url()).with_prefix(redis.prefix());
+        let store = RedisCandleStore::connect(&config, Capacities::default())
+            .expect("redis at SIFT_TEST_REDIS_URL or 127.0.0.1:6379");
+        let symbols: Vec<Symbol> = (0..SYMBOLS).map(|k| sym(&format!("B{k:03}USDT"))).collect();
+        let mut fixture = Self {
+            store,
+            symbols,
+            next_minute: 0,
+            redis,
+        };
+        for _ in 0..HISTORY {
+            let burst = fixture.next_burst();
+            fixture.store.put_closed_batch(&burst).expect("prefill");
+        }
+        fixture
+    }
+
+    fn next_burst(&mut self) -> Vec<(Symbol, Interval, Candle)> {
+        let m = self.next_minute;
+        self.next_minute += 1;
+        self.symbols
+            .iter()
+            .enumerate()
+            .map(|(k, s)| {
+                let c = candle(
+                    Interval::M1,
+                    T0 + m * MINUTE,
+                    100.0 + k as f64 + m as f64 / 10.0,
+                );
+                (s.clone(), Interval::M1, c)
+            })
+            .collect()
+    }
+}
+
+fn bench(c: &mut Criterion, fixture: &mut Fixture) {
+    let mut group = c.benchmark_group("redis");
+    let store = fixture.store.clone();
+    group.bench_function("close_burst_500", |b| {
+        b.iter_batched(
+            || fixture.next_burst(),
+            |burst| black_box(store.put_closed_batch(&burst).expect("write")),
+            BatchSize::SmallInput,
+        );
+    });
+    let btc = fixture.symbols[0].clone();
+    group.bench_function("last_closed_1000", |b| {
+        b.iter(|| {
+            black_box(
+                fixture
+                    .store
+                    .last_closed(&btc, Interval::M1, 1000)
+                    .expect("read"),
+            )
+        });
+    });
+    group.finish();
+}
+
+/// Times `n` bursts one by one and prints percentiles.
+fn percentiles(fixture: &mut Fixture, n: usize) {
+    let took: Vec<Duration> = (0..n)
+        .map(|_| {
+            let burst = fixture.next_burst();
+            let start = Instant::now();
+            let outcomes = fixture.store.put_closed_batch(&burst).expect("write");
+            let elapsed = start.elapsed();
+            assert!(outcomes.iter().all(|o| o.is_appended()));
+            elapsed
+        })
+        .collect();
+    report("close burst, one script call (RedisCandleStore)", took);
+}
+
+/// For scale: the same bursts as plain pipelined `ZADD` + `ZREMRANGEBYRANK` + `SET` per
+/// candle, with none of the store's rules (no duplicate, gap or forming handling, not atomic):
+/// the least work the key schema asks of Redis, measured on the same machine.
+fn floor_percentiles(fixture: &mut Fixture, n: usize) {
+    let mut conn = fixture.redis.connection();
+    let prefix = fixture.redis.prefix().to_owned();
+    let took: Vec<Duration> = (0..n + HISTORY as usize)
+        .map(|_| {
+            let burst = fixture.next_burst();
+            let start = Instant::now();
+            let mut pipe = redis::pipe();
+            for (s, i, c) in &burst {
+                let member = sift_redis::codec::encode_candle(c);
+                let klines = format!("{prefix}floor:klines:{s}:{i}");
+                pipe.cmd("ZADD")
+                    .arg(&klines)
+                    .arg(c.close_time)
+                    .arg(&member[..])
+                    .ignore();
+                pipe.cmd("ZREMRANGEBYRANK")
+                    .arg(&klines)
+                    .arg(0)
+                    .arg(-1001)
+                    .ignore();
+                pipe.cmd("SET")
+                    .arg(format!("{prefix}floor:lastClosed:{s}:{i}"))
+                    .arg(&member[..])
+                    .ignore();
+            }
+            pipe.query::<()>(&mut conn).expect("write");
+            start.elapsed()
+        })
+        .collect();
+    // The first HISTORY bursts fill the series to their capacity, as in the other runs.
+    report(
+        "floor: plain ZADD+ZREMRANGEBYRANK+SET pipeline",
+        took[HISTORY as usize..].to_vec(),
+    );
+}
+
+#[allow(clippy::print_stderr)]
+fn report(what: &str, mut took: Vec<Duration>) {
+    took.sort_unstable();
+    let n = took.len();
+    let at = |q: f64| took[((n as f64 * q) as usize).min(n - 1)];
+    eprintln!(
+        "{what}: {SYMBOLS} candles, {n} bursts: p50 {:?}  p90 {:?}  p99 {:?}  max {:?}",
+        at(0.50),
+        at(0.90),
+        at(0.99),
+        took[n - 1]
+    );
+}
+
+fn main() {
+    let mut fixture = Fixture::new();
+    let mut criterion = Criterion::default().configure_from_args();
+    bench(&mut criterion, &mut fixture);
+    criterion.final_summary();
+    percentiles(&mut fixture, 1000);
+    floor_percentiles(&mut fixture, 1000);
+}

@@ -1,0 +1,278 @@
+//! The write scripts and the commands that call them, shared by the store and the mirror.
+//!
+//! Each script takes a whole batch (up to [`CANDLES_PER_CALL`] candles) and applies it
+//! atomically with the store's rules, so a close burst of 500 candles is one `EVALSHA` in one
+//! round trip. Scripts are called by SHA; connections load them when they open and again on a
+//! `NOSCRIPT` reply (after `SCRIPT FLUSH` or a failover to a fresh server). They touch many keys
+//! of many series at once, which a single Redis (and Redis-compatible hosted services such as
+//! Upstash) allows and Redis Cluster does not.
+
+use std::sync::LazyLock;
+
+use redis::{Cmd, Pipeline, Script};
+use sift_candles::{Capacities, ClosedPut, Gap, Put};
+use sift_core::{Candle, Interval, Symbol, Ticker};
+
+use crate::codec::{encode_candle, encode_ticker};
+use crate::{Error, Keys};
+
+/// Candles (or forming candles, or tickers) per script call. One call runs for about a
+/// millisecond per few hundred candles and blocks Redis meanwhile, so a backfill of a million
+/// candles is split into calls short enough to keep other clients' latency low; a close burst
+/// of 500 symbols fits in one call.
+pub(crate) const CANDLES_PER_CALL: usize = 1000;
+
+/// How long Redis keeps a ticker that is not refreshed: the contract's
+/// [`TICKER_MAX_AGE_MS`](sift_candles::TICKER_MAX_AGE_MS), measured on Redis's clock.
+const TICKER_TTL_MS: i64 = sift_candles::TICKER_MAX_AGE_MS;
+
+const CLOSED_LUA: &str = include_str!("lua/put_closed.lua");
+const FORMING_LUA: &str = include_str!("lua/put_forming.lua");
+const TICKER_LUA: &str = include_str!("lua/put_ticker.lua");
+
+struct Scripts {
+    closed: Script,
+    forming: Script,
+    ticker: Script,
+}
+
+/// The scripts with their SHA-1 computed once.
+static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
+    closed: Script::new(CLOSED_LUA),
+    forming: Script::new(FORMING_LUA),
+    ticker: Script::new(TICKER_LUA),
+});
+
+/// A closed or forming candle of one series, borrowed from the caller's batch.
+pub(crate) type SeriesCandle<'a> = (&'a Symbol, Interval, &'a Candle);
+
+/// `SCRIPT LOAD` of every script, as one pipeline.
+pub(crate) fn load_scripts() -> Pipeline {
+    let mut pipe = redis::pipe();
+    for source in [CLOSED_LUA, FORMING_LUA, TICKER_LUA] {
+        pipe.cmd("SCRIPT").arg("LOAD").arg(source).ignore();
+    }
+    pipe
+}
+
+/// The open time after `open_time`, which is on a boundary of `interval` (validated).
+pub(crate) fn next_open(interval: Interval, open_time: i64) -> i64 {
+    match interval.fixed_duration_ms() {
+        Some(len) => open_time + len,
+        None => interval.next_open(open_time),
+    }
+}
+
+/// Adds calls of the closed-candle script for `items` (in order, [`CANDLES_PER_CALL`] per call)
+/// to `pipe`; returns how many calls were added.
+pub(crate) fn push_closed(
+    pipe: &mut Pipeline,
+    keys: &Keys,
+    caps: &Capacities,
+    items: &[SeriesCandle<'_>],
+) -> usize {
+    let mut calls = 0;
+    for chunk in items.chunks(CANDLES_PER_CALL) {
+        pipe.add_command(closed_cmd(keys, caps, chunk));
+        calls += 1;
+    }
+    calls
+}
+
+/// One call of the closed-candle script; see `lua/put_closed.lua` for the layout.
+fn closed_cmd(keys: &Keys, caps: &Capacities, items: &[SeriesCandle<'_>]) -> Cmd {
+    let mut cmd = redis::cmd("EVALSHA");
+    cmd.arg(SCRIPTS.closed.get_hash())
+        .arg(1 + 4 * items.len())
+        .arg(keys.symbols());
+    let mut key = String::with_capacity(keys.prefix().len() + 40);
+    for &(symbol, interval, _) in items {
+        for push in [
+            Keys::push_klines,
+            Keys::push_last_closed,
+            Keys::push_forming,
+        ] {
+            key.clear();
+            push(keys, &mut key, symbol, interval);
+            cmd.arg(key.as_str());
+        }
+        key.clear();
+        keys.push_intervals(&mut key, symbol);
+        cmd.arg(key.as_str());
+    }
+    for &(_, interval, candle) in items {
+        let keep = i64::try_from(caps.of(interval)).unwrap_or(i64::MAX);
+        cmd.arg(candle.open_time)
+            .arg(next_open(interval, candle.open_time))
+            .arg(candle.close_time)
+            .arg(&encode_candle(candle)[..])
+            .arg(-1 - keep);
+    }
+    cmd
+}
+
+/// The outcomes of `items` from the replies of the calls [`push_closed`] added for them.
+pub(crate) fn closed_outcomes(
+    items: &[SeriesCandle<'_>],
+    replies: &[Vec<i64>],
+) -> Result<Vec<ClosedPut>, Error> {
+    let bad = || Error::UnexpectedReply {
+        script: "put_closed",
+    };
+    let chunks = items.chunks(CANDLES_PER_CALL);
+    if chunks.len() != replies.len() {
+        return Err(bad());
+    }
+    let mut out = Vec::with_capacity(items.len());
+    for (chunk, reply) in chunks.zip(replies) {
+        if reply.len() != 2 * chunk.len() {
+            return Err(bad());
+        }
+        for (&(_, interval, candle), pair) in chunk.iter().zip(reply.chunks_exact(2)) {
+            out.push(match pair[0] {
+                1 => ClosedPut::Appended,
+                2 => appended_after(interval, pair[1], candle.open_time),
+                3 => ClosedPut::Duplicate,
+                4 => ClosedPut::Stale,
+                _ => return Err(bad()),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The outcome of appending the candle opening at `t` after the one opening at `prev`, as the
+/// in-process store computes it.
+fn appended_after(interval: Interval, prev: i64, t: i64) -> ClosedPut {
+    let expected = next_open(interval, prev);
+    if t == expected {
+        ClosedPut::Appended
+    } else {
+        ClosedPut::AppendedAfterGap(Gap {
+            from: expected,
+            to: t,
+            missing: interval.periods_between(prev, t) - 1,
+        })
+    }
+}
+
+/// One call of the forming-candle script for `items` (at most [`CANDLES_PER_CALL`]); see
+/// `lua/put_forming.lua` for the layout.
+pub(crate) fn forming_cmd(keys: &Keys, items: &[SeriesCandle<'_>]) -> Cmd {
+    let mut cmd = redis::cmd("EVALSHA");
+    cmd.arg(SCRIPTS.forming.get_hash())
+        .arg(1 + 3 * items.len())
+        .arg(keys.symbols());
+    let mut key = String::with_capacity(keys.prefix().len() + 40);
+    for &(symbol, interval, _) in items {
+        for push in [Keys::push_last_closed, Keys::push_forming] {
+            key.clear();
+            push(keys, &mut key, symbol, interval);
+            cmd.arg(key.as_str());
+        }
+        key.clear();
+        keys.push_intervals(&mut key, symbol);
+        cmd.arg(key.as_str());
+    }
+    for &(symbol, interval, candle) in items {
+        cmd.arg(candle.open_time)
+            .arg(&encode_candle(candle)[..])
+            .arg(symbol.as_str())
+            .arg(interval.as_str());
+    }
+    cmd
+}
+
+/// One call of the ticker script for `tickers` (at most [`CANDLES_PER_CALL`]); see
+/// `lua/put_ticker.lua` for the layout.
+pub(crate) fn ticker_cmd(keys: &Keys, tickers: &[&Ticker]) -> Cmd {
+    let mut cmd = redis::cmd("EVALSHA");
+    cmd.arg(SCRIPTS.ticker.get_hash()).arg(tickers.len());
+    let mut key = String::with_capacity(keys.prefix().len() + 30);
+    for t in tickers {
+        key.clear();
+        keys.push_ticker(&mut key, &t.symbol);
+        cmd.arg(key.as_str());
+    }
+    cmd.arg(TICKER_TTL_MS);
+    for t in tickers {
+        cmd.arg(t.event_time).arg(&encode_ticker(t)[..]);
+    }
+    cmd
+}
+
+/// The outcomes of a forming or ticker call of `n` items.
+pub(crate) fn put_outcomes(
+    script: &'static str,
+    n: usize,
+    reply: &[i64],
+) -> Result<Vec<Put>, Error> {
+    if reply.len() != n {
+        return Err(Error::UnexpectedReply { script });
+    }
+    reply
+        .iter()
+        .map(|code| match code {
+            1 => Ok(Put::Stored),
+            0 => Ok(Put::Stale),
+            _ => Err(Error::UnexpectedReply { script }),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T0: i64 = 1_735_689_600_000;
+
+    #[test]
+    fn gaps_are_computed_on_the_calendar() {
+        let min = 60_000;
+        assert_eq!(
+            appended_after(Interval::M1, T0, T0 + min),
+            ClosedPut::Appended
+        );
+        assert_eq!(
+            appended_after(Interval::M1, T0, T0 + 4 * min),
+            ClosedPut::AppendedAfterGap(Gap {
+                from: T0 + min,
+                to: T0 + 4 * min,
+                missing: 3
+            })
+        );
+        let feb = Interval::Month1.next_open(T0);
+        let mar = Interval::Month1.next_open(feb);
+        assert_eq!(
+            appended_after(Interval::Month1, T0, feb),
+            ClosedPut::Appended
+        );
+        assert_eq!(
+            appended_after(Interval::Month1, T0, mar)
+                .gap()
+                .map(|g| g.missing),
+            Some(1)
+        );
+    }
+
+    #[test]
+    fn bursts_are_split_into_calls_and_replies_checked() {
+        let btc = Symbol::new("BTCUSDT").unwrap();
+        let candle = Candle::ohlcv(T0, 1.0, 1.0, 1.0, 1.0, 1.0);
+        let items: Vec<SeriesCandle<'_>> = (0..CANDLES_PER_CALL + 1)
+            .map(|_| (&btc, Interval::M1, &candle))
+            .collect();
+        let mut pipe = redis::pipe();
+        let calls = push_closed(&mut pipe, &Keys::default(), &Capacities::default(), &items);
+        assert_eq!(calls, 2);
+        let full = vec![3; 2 * CANDLES_PER_CALL];
+        assert!(closed_outcomes(&items, &[full.clone(), vec![4, 0]]).is_ok());
+        assert!(closed_outcomes(&items, std::slice::from_ref(&full)).is_err());
+        assert!(closed_outcomes(&items, &[full, vec![9, 0]]).is_err());
+        assert_eq!(
+            put_outcomes("t", 2, &[1, 0]).unwrap(),
+            [Put::Stored, Put::Stale]
+        );
+        assert!(put_outcomes("t", 2, &[1]).is_err());
+    }
+}

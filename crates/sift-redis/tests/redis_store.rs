@@ -1,0 +1,177 @@
+//! What the behavioural suite does not cover: the raw key schema, bursts larger than one
+//! round trip, and data in Redis that is not Sift's.
+
+use sift_candles::testsuite::{candle, sym};
+use sift_candles::{CandleStore, Capacities, ClosedPut, StoreError};
+use sift_core::{Candle, Interval};
+use sift_redis::codec::{decode_candle, encode_candle};
+use sift_redis::store::CLOSED_PER_ROUND_TRIP;
+use sift_redis::{RedisCandleStore, RedisConfig};
+use sift_test_support::redis::{RedisServer, TestRedis};
+
+const T0: i64 = 1_735_689_600_000;
+const MINUTE: i64 = 60_000;
+
+fn store(redis: &TestRedis, caps: Capacities) -> RedisCandleStore {
+    let config = RedisConfig::new(redis.url()).with_prefix(redis.prefix());
+    RedisCandleStore::connect(&config, caps).expect("test redis is reachable")
+}
+
+#[test]
+fn keys_follow_the_guide_schema() {
+    let redis = TestRedis::new();
+    let store = store(&redis, Capacities::new(3).unwrap());
+    let btc = sym("BTCUSDT");
+    for m in 0..5 {
+        let c = candle(Interval::M1, T0 + m * MINUTE, 10.0 + m as f64);
+        store.put_closed(&btc, Interval::M1, &c).unwrap();
+    }
+    let forming = Candle {
+        closed: false,
+        ..candle(Interval::M1, T0 + 5 * MINUTE, 1.0)
+    };
+    store.put_forming(&btc, Interval::M1, &forming).unwrap();
+    let p = redis.prefix();
+    assert_eq!(
+        redis.keys(),
+        [
+            format!("{p}forming:BTCUSDT:1m"),
+            format!("{p}intervals:BTCUSDT"),
+            format!("{p}klines:BTCUSDT:1m"),
+            format!("{p}lastClosed:BTCUSDT:1m"),
+            format!("{p}symbols"),
+        ]
+    );
+    let mut conn = redis.connection();
+    // Scored by close time, oldest first, the newest 3 kept.
+    let members: Vec<(Vec<u8>, i64)> = redis::cmd("ZRANGE")
+        .arg(format!("{p}klines:BTCUSDT:1m"))
+        .arg(0)
+        .arg(-1)
+        .arg("WITHSCORES")
+        .query(&mut conn)
+        .unwrap();
+    let closes: Vec<i64> = members.iter().map(|(_, score)| *score).collect();
+    assert_eq!(closes, [3, 4, 5].map(|m| T0 + m * MINUTE - 1));
+    let newest = decode_candle(&members[2].0, true).unwrap();
+    let last: Vec<u8> = redis::cmd("GET")
+        .arg(format!("{p}lastClosed:BTCUSDT:1m"))
+        .query(&mut conn)
+        .unwrap();
+    assert_eq!(last, encode_candle(&newest));
+    // Closing the forming candle removes its key.
+    store
+        .put_closed(
+            &btc,
+            Interval::M1,
+            &candle(Interval::M1, T0 + 5 * MINUTE, 2.0),
+        )
+        .unwrap();
+    let exists: bool = redis::cmd("EXISTS")
+        .arg(format!("{p}forming:BTCUSDT:1m"))
+        .query(&mut conn)
+        .unwrap();
+    assert!(!exists);
+}
+
+/// A backfill larger than one round trip: split into several pipelines of several script
+/// calls, outcomes in order, capacity applied.
+#[test]
+fn bursts_larger_than_a_round_trip_keep_their_order() {
+    let redis = TestRedis::new();
+    let store = store(&redis, Capacities::new(1000).unwrap());
+    let names = ["AAAUSDT", "BBBUSDT", "CCCUSDT"];
+    let per_series = (CLOSED_PER_ROUND_TRIP / 2) as i64;
+    let mut burst = Vec::new();
+    for m in 0..per_series {
+        for (k, name) in names.iter().enumerate() {
+            let c = candle(Interval::M1, T0 + m * MINUTE, k as f64 + m as f64);
+            burst.push((sym(name), Interval::M1, c));
+        }
+    }
+    burst.push(burst[7].clone());
+    let outcomes = store.put_closed_batch(&burst).unwrap();
+    assert_eq!(outcomes.len(), burst.len());
+    assert!(
+        outcomes[..burst.len() - 1]
+            .iter()
+            .all(|o| *o == ClosedPut::Appended)
+    );
+    assert_eq!(
+        outcomes[burst.len() - 1],
+        ClosedPut::Stale,
+        "evicted by then"
+    );
+    for (k, name) in names.iter().enumerate() {
+        let got = store.last_closed(&sym(name), Interval::M1, 2000).unwrap();
+        let want: Vec<Candle> = (per_series - 1000..per_series)
+            .map(|m| candle(Interval::M1, T0 + m * MINUTE, k as f64 + m as f64))
+            .collect();
+        assert_eq!(got, want, "{name}");
+    }
+}
+
+/// Foreign data under Sift's keys is reported as a backend error, never misread.
+#[test]
+fn foreign_values_are_errors() {
+    let redis = TestRedis::new();
+    let store = store(&redis, Capacities::default());
+    let btc = sym("BTCUSDT");
+    let mut conn = redis.connection();
+    let p = redis.prefix();
+    redis::cmd("SET")
+        .arg(format!("{p}forming:BTCUSDT:1m"))
+        .arg("not a candle")
+        .query::<()>(&mut conn)
+        .unwrap();
+    redis::cmd("SADD")
+        .arg(format!("{p}symbols"))
+        .arg("not-a-symbol")
+        .query::<()>(&mut conn)
+        .unwrap();
+    let backend = |r: Result<(), StoreError>| matches!(r, Err(StoreError::Backend(_)));
+    assert!(backend(store.forming(&btc, Interval::M1).map(|_| ())));
+    assert!(backend(
+        store.last_with_forming(&btc, Interval::M1, 5).map(|_| ())
+    ));
+    assert!(backend(store.symbols().map(|_| ())));
+    // A value of the wrong type makes the write script fail; the store stays usable.
+    redis::cmd("SET")
+        .arg(format!("{p}klines:ETHUSDT:1m"))
+        .arg("x")
+        .query::<()>(&mut conn)
+        .unwrap();
+    let c = candle(Interval::M1, T0, 1.0);
+    assert!(backend(
+        store
+            .put_closed(&sym("ETHUSDT"), Interval::M1, &c)
+            .map(|_| ())
+    ));
+    assert_eq!(
+        store.put_closed(&btc, Interval::M1, &c).unwrap(),
+        ClosedPut::Appended
+    );
+}
+
+/// `SCRIPT FLUSH` (or a failover to a server without the scripts) is survived; on a private
+/// server, since flushing scripts would disturb other tests on the shared one.
+#[test]
+fn scripts_are_reloaded_after_a_flush() {
+    let server = RedisServer::start_new();
+    let redis = TestRedis::on(&server.url());
+    let store = store(&redis, Capacities::default());
+    let btc = sym("BTCUSDT");
+    store
+        .put_closed(&btc, Interval::M1, &candle(Interval::M1, T0, 1.0))
+        .unwrap();
+    redis::cmd("SCRIPT")
+        .arg("FLUSH")
+        .query::<()>(&mut redis.connection())
+        .unwrap();
+    let c = candle(Interval::M1, T0 + MINUTE, 2.0);
+    assert_eq!(
+        store.put_closed(&btc, Interval::M1, &c).unwrap(),
+        ClosedPut::Appended
+    );
+    assert!(store.ping().unwrap() > std::time::Duration::ZERO);
+}
