@@ -52,10 +52,10 @@ pub struct MarketFlags {
     /// Seed of the simulated market.
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
-    /// Binance REST base URL (e.g. https://data-api.binance.vision).
+    /// Binance REST base URL (e.g. `https://data-api.binance.vision`).
     #[arg(long, value_name = "URL")]
     pub binance_rest_url: Option<String>,
-    /// Binance WebSocket base URL (e.g. wss://data-stream.binance.vision).
+    /// Binance WebSocket base URL (e.g. `wss://data-stream.binance.vision`).
     #[arg(long, value_name = "URL")]
     pub binance_ws_url: Option<String>,
 }
