@@ -56,11 +56,15 @@ impl Flags {
     }
 }
 
-/// The state of up to [`LANES`] symbols running one kernel. Row `r` of an array holds lane `l`
-/// at `r * LANES + l`; an indicator's outputs are rows too, one per field.
+/// The state of up to `width` symbols running one kernel. Row `r` of an array holds lane `l` at
+/// `r * width + l`; an indicator's outputs are rows too, one per field. A block starts narrow
+/// and doubles its width as symbols join, up to [`LANES`], so that kernels of few symbols
+/// (traders screening lists of symbols make many) take little memory.
 #[derive(Debug)]
 pub(crate) struct Block {
     pub(crate) kernel: Arc<Kernel>,
+    /// Lanes of every row: a power of two, at most [`LANES`].
+    pub(crate) width: usize,
     /// The engine's index of the symbol in each used lane.
     pub(crate) symbols: Vec<u32>,
     /// The symbol in each used lane, kept with the block for the matches.
@@ -79,7 +83,7 @@ pub(crate) struct Block {
     pub(crate) divergences: Vec<Option<Divergence>>,
     /// By [`KernelNode::history`](crate::kernel::KernelNode::history).
     pub(crate) histories: Vec<HistoryRow>,
-    /// From [`KernelNode::output`](crate::kernel::KernelNode::output) times [`LANES`].
+    /// From [`KernelNode::output`](crate::kernel::KernelNode::output) times `width`.
     pub(crate) outputs: Vec<f64>,
     /// Open time of each kernel trader's last signal, by trader ([`NEVER`]: none).
     pub(crate) cooldowns: Vec<i64>,
@@ -88,36 +92,66 @@ pub(crate) struct Block {
 }
 
 impl Block {
-    /// An empty block for `kernel`.
-    pub(crate) fn new(kernel: Arc<Kernel>) -> Self {
+    /// An empty block for `kernel`, `width` lanes wide (a power of two, at most [`LANES`]).
+    pub(crate) fn new(kernel: Arc<Kernel>, width: usize) -> Self {
         let shape = kernel.shape;
-        let rows = |n: u32| n as usize * LANES;
-        let mut states = Vec::with_capacity(rows(shape.states));
-        states.resize_with(rows(shape.states), || NodeState::None);
+        let rows = |n: usize| n * width;
+        let mut states = Vec::with_capacity(rows(shape.states as usize));
+        states.resize_with(rows(shape.states as usize), || NodeState::None);
         let histories = kernel
             .nodes
             .iter()
             .filter(|n| n.history != NONE)
-            .map(|n| HistoryRow::new(n.keep as usize + 1))
+            .map(|n| HistoryRow::new(n.keep as usize + 1, width))
             .collect();
         Self {
-            symbols: Vec::with_capacity(LANES),
-            lane_symbols: Vec::with_capacity(LANES),
-            pending: Vec::with_capacity(LANES),
-            values: vec![UNDEFINED; rows(kernel.nodes.len() as u32)],
+            width,
+            symbols: Vec::with_capacity(width),
+            lane_symbols: Vec::with_capacity(width),
+            pending: Vec::with_capacity(width),
+            values: vec![UNDEFINED; rows(kernel.nodes.len())],
             flags: vec![Flags::default(); shape.flags as usize],
             states,
-            divergences: (0..rows(shape.divergences)).map(|_| None).collect(),
+            divergences: (0..rows(shape.divergences as usize))
+                .map(|_| None)
+                .collect(),
             histories,
-            outputs: vec![UNDEFINED; rows(shape.outputs)],
-            cooldowns: vec![NEVER; kernel.traders.len() * LANES],
+            outputs: vec![UNDEFINED; rows(shape.outputs as usize)],
+            cooldowns: vec![NEVER; rows(kernel.traders.len())],
             found: Found::default(),
             kernel,
         }
     }
 
     pub(crate) fn is_full(&self) -> bool {
-        self.symbols.len() == LANES
+        self.symbols.len() == self.width
+    }
+
+    /// Doubles the width (up to [`LANES`]), keeping every lane's state.
+    pub(crate) fn widen(&mut self) {
+        let (from, to) = (self.width, (self.width * 2).min(LANES));
+        if to == from {
+            return;
+        }
+        fn relayout<T>(rows: &mut Vec<T>, from: usize, to: usize, empty: impl Fn() -> T) {
+            let mut old = std::mem::take(rows).into_iter();
+            let count = old.len() / from;
+            rows.reserve_exact(count * to);
+            for _ in 0..count {
+                rows.extend(old.by_ref().take(from));
+                rows.extend((from..to).map(|_| empty()));
+            }
+        }
+        relayout(&mut self.values, from, to, || UNDEFINED);
+        relayout(&mut self.states, from, to, || NodeState::None);
+        relayout(&mut self.divergences, from, to, || None);
+        relayout(&mut self.outputs, from, to, || UNDEFINED);
+        relayout(&mut self.cooldowns, from, to, || NEVER);
+        let nodes = self.kernel.nodes.iter().filter(|n| n.history != NONE);
+        for (row, node) in self.histories.iter_mut().zip(nodes) {
+            row.widen(to, node.keep as usize + 1);
+        }
+        self.width = to;
     }
 
     /// Adds symbol `symbol` with its state; returns its lane.
@@ -159,7 +193,7 @@ impl Block {
     pub(crate) fn reset(&mut self, lane: usize) {
         // Row-wide operations may have written to unused lanes: reset everything.
         for (i, node) in self.kernel.nodes.iter().enumerate() {
-            self.values[i * LANES + lane] = fresh_value(&node.op);
+            self.values[i * self.width + lane] = fresh_value(&node.op);
         }
         for flags in &mut self.flags {
             flags.set(lane, 0);
@@ -169,10 +203,10 @@ impl Block {
             row.put(lane, &History::new(node.keep as usize + 1));
         }
         for p in 0..self.kernel.shape.outputs as usize {
-            self.outputs[p * LANES + lane] = UNDEFINED;
+            self.outputs[p * self.width + lane] = UNDEFINED;
         }
         for t in 0..self.kernel.traders.len() {
-            self.cooldowns[t * LANES + lane] = NEVER;
+            self.cooldowns[t * self.width + lane] = NEVER;
         }
     }
 
@@ -197,9 +231,9 @@ impl Block {
     fn put_state(&mut self, op: StepOp, state: u32, lane: usize, value: NodeState) {
         match (op, value) {
             (StepOp::Divergence { row, .. }, NodeState::Divergence(d)) => {
-                self.divergences[row as usize * LANES + lane] = d.map(|d| *d);
+                self.divergences[row as usize * self.width + lane] = d.map(|d| *d);
             }
-            (_, value) => self.states[state as usize * LANES + lane] = value,
+            (_, value) => self.states[state as usize * self.width + lane] = value,
         }
     }
 
@@ -207,12 +241,12 @@ impl Block {
     fn take_state(&mut self, op: StepOp, state: u32, lane: usize) -> NodeState {
         match op {
             StepOp::Divergence { row, .. } => NodeState::Divergence(
-                self.divergences[row as usize * LANES + lane]
+                self.divergences[row as usize * self.width + lane]
                     .take()
                     .map(Box::new),
             ),
             _ => std::mem::replace(
-                &mut self.states[state as usize * LANES + lane],
+                &mut self.states[state as usize * self.width + lane],
                 NodeState::None,
             ),
         }
@@ -226,7 +260,7 @@ impl Block {
     /// Replaces the state of `lane` by `slots` and `cooldowns`, built for this block's kernel.
     pub(crate) fn put(&mut self, lane: usize, mut slots: Slots, cooldowns: &Cooldowns) {
         for (i, step) in self.kernel.steps().iter().enumerate() {
-            self.values[i * LANES + lane] = slots.values[i];
+            self.values[i * self.width + lane] = slots.values[i];
             if step.flag != NONE {
                 self.flags[step.flag as usize].set(lane, slots.flags[i]);
             }
@@ -242,10 +276,10 @@ impl Block {
             row.put(lane, history);
         }
         for (p, &x) in slots.outputs.iter().enumerate() {
-            self.outputs[p * LANES + lane] = x;
+            self.outputs[p * self.width + lane] = x;
         }
         for t in 0..self.kernel.traders.len() {
-            self.cooldowns[t * LANES + lane] = cooldowns.get(t).unwrap_or(NEVER);
+            self.cooldowns[t * self.width + lane] = cooldowns.get(t).unwrap_or(NEVER);
         }
     }
 
@@ -255,7 +289,7 @@ impl Block {
         let kernel = Arc::clone(&self.kernel);
         let mut slots = Slots::default();
         for (i, step) in kernel.steps().iter().enumerate() {
-            let value = self.values[i * LANES + lane];
+            let value = self.values[i * self.width + lane];
             slots.values.push(value);
             slots.flags.push(match step.flag {
                 NONE => u8::from(truthy(value)),
@@ -272,11 +306,11 @@ impl Block {
         }
         slots.histories = self.histories.iter().map(|row| row.get(lane)).collect();
         slots.outputs = (0..kernel.shape.outputs as usize)
-            .map(|p| self.outputs[p * LANES + lane])
+            .map(|p| self.outputs[p * self.width + lane])
             .collect();
         let mut cooldowns = Cooldowns::new(kernel.traders.len());
         for t in 0..kernel.traders.len() {
-            let last = self.cooldowns[t * LANES + lane];
+            let last = self.cooldowns[t * self.width + lane];
             cooldowns.set(t, (last != NEVER).then_some(last));
         }
         (slots, cooldowns)
@@ -286,7 +320,7 @@ impl Block {
     pub(crate) fn indicators(&self) -> usize {
         let used = self.symbols.len();
         self.states
-            .chunks(LANES)
+            .chunks(self.width)
             .flat_map(|row| &row[..used])
             .filter(|s| matches!(s, NodeState::Indicator(Some(_))))
             .count()
@@ -344,12 +378,18 @@ mod tests {
             "true",
         ]);
         let (slots, cooldowns) = replayed(&kernel, 60);
-        let mut block = Block::new(Arc::clone(&kernel));
+        let mut block = Block::new(Arc::clone(&kernel), 2);
         let btc = Symbol::new("BTCUSDT").unwrap();
-        for i in 0..3 {
+        for i in 0..2 {
             block.push_fresh((i, &btc));
         }
-        block.build_fresh(&[0, 1, 2]);
+        block.build_fresh(&[0, 1]);
+        assert!(block.is_full());
+        // Widening keeps the lanes' state (checked on lane 0 below).
+        block.widen();
+        assert_eq!((block.width, block.is_full()), (4, false));
+        block.push_fresh((2, &btc));
+        block.build_fresh(&[2]);
         let lane = block.push((3, &btc), slots, &cooldowns);
         assert_eq!(lane, 3);
         let (again, _) = replayed(&kernel, 60);
@@ -385,6 +425,12 @@ mod tests {
         let (fresh, _) = block.take(0);
         let want = Slots::fresh(&kernel);
         assert!(same_values(&fresh.values, &want.values));
+        assert!(
+            fresh
+                .states
+                .iter()
+                .any(|s| matches!(s, NodeState::Divergence(Some(_))))
+        );
         let kept = kernel
             .steps()
             .iter()

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use sift_core::{Candle, Interval, Symbol, Ticker};
 
-use crate::block::Block;
+use crate::block::{Block, LANES};
 use crate::kernel::Kernel;
 use crate::key::Interner;
 use crate::matches::Scratch;
@@ -31,7 +31,7 @@ pub struct Engine {
     /// Kernels by the plan traders (indices) that a symbol runs.
     kernels: HashMap<Vec<u32>, Arc<Kernel>>,
     symbols: Vec<SymbolState>,
-    /// The symbols' node and signal state, by kernel, [`crate::block::LANES`] symbols a block.
+    /// The symbols' node and signal state, by kernel, up to [`LANES`] symbols a block.
     blocks: Vec<Block>,
     /// By symbol; hashed with FNV-1a, which suits short keys better than SipHash (symbols are
     /// not chosen by an adversary).
@@ -300,17 +300,22 @@ impl Engine {
         self.symbols[i].lane = lane as u32;
     }
 
-    /// The block for symbol `i`: the last one of its kernel when it has room, else a new one.
+    /// The block for symbol `i`: the last one of its kernel when it has room or can widen,
+    /// else a new one.
     fn block_for(&mut self, i: usize) -> usize {
         let kernel = self.symbols[i].kernel();
-        let open = self
+        let last = self
             .blocks
             .iter()
-            .rposition(|b| Arc::ptr_eq(&b.kernel, kernel) && !b.is_full());
-        match open {
-            Some(b) => b,
-            None => {
-                self.blocks.push(Block::new(Arc::clone(kernel)));
+            .rposition(|b| Arc::ptr_eq(&b.kernel, kernel));
+        match last {
+            Some(b) if !self.blocks[b].is_full() => b,
+            Some(b) if self.blocks[b].width < LANES => {
+                self.blocks[b].widen();
+                b
+            }
+            _ => {
+                self.blocks.push(Block::new(Arc::clone(kernel), 1));
                 self.blocks.len() - 1
             }
         }

@@ -1,7 +1,6 @@
 //! The recent values of one node, for `x[n]` and windows: of one symbol ([`History`]) or of
 //! a block's lanes ([`HistoryRow`]).
 
-use crate::block::LANES;
 use crate::value::UNDEFINED;
 
 /// The last `capacity` values pushed, readable by age. Stored in a power-of-two buffer so an
@@ -64,24 +63,28 @@ impl History {
 #[derive(Debug)]
 pub(crate) struct HistoryRow {
     size: usize,
-    /// Slot `s` of lane `l` at `s * LANES + l`.
+    /// Lanes (at most [`LANES`](crate::block::LANES)): the block's width.
+    width: usize,
+    /// Slot `s` of lane `l` at `s * width + l`.
     buf: Vec<f64>,
     /// Values pushed per lane (wrapping); the newest is in slot `(pushed - 1) & (size - 1)`.
-    pushed: [u32; LANES],
-    len: [u32; LANES],
-    capacity: [u32; LANES],
+    pushed: Vec<u32>,
+    len: Vec<u32>,
+    capacity: Vec<u32>,
 }
 
 impl HistoryRow {
-    pub(crate) fn new(capacity: usize) -> Self {
+    /// Rings of `capacity` for `width` lanes.
+    pub(crate) fn new(capacity: usize, width: usize) -> Self {
         let capacity = capacity.max(1);
         let size = capacity.next_power_of_two();
         Self {
             size,
-            buf: vec![0.0; size * LANES],
-            pushed: [0; LANES],
-            len: [0; LANES],
-            capacity: [capacity as u32; LANES],
+            width,
+            buf: vec![0.0; size * width],
+            pushed: vec![0; width],
+            len: vec![0; width],
+            capacity: vec![capacity as u32; width],
         }
     }
 
@@ -89,25 +92,37 @@ impl HistoryRow {
     pub(crate) fn put(&mut self, lane: usize, history: &History) {
         let capacity = history.capacity();
         if capacity > self.size {
-            let size = capacity.next_power_of_two();
-            let mut buf = vec![0.0; size * LANES];
-            for l in 0..LANES {
-                for ago in 0..self.len[l] as usize {
-                    let slot = self.pushed[l].wrapping_sub(1 + ago as u32) as usize & (size - 1);
-                    buf[slot * LANES + l] = self.read(l, ago);
-                }
-            }
-            self.size = size;
-            self.buf = buf;
+            self.relayout(capacity.next_power_of_two(), self.width);
         }
         let len = history.len();
         for ago in 0..len {
             let slot = (len - 1 - ago) & (self.size - 1);
-            self.buf[slot * LANES + lane] = history.get(ago).unwrap_or(UNDEFINED);
+            self.buf[slot * self.width + lane] = history.get(ago).unwrap_or(UNDEFINED);
         }
         self.pushed[lane] = len as u32;
         self.len[lane] = len as u32;
         self.capacity[lane] = capacity as u32;
+    }
+
+    /// Room for `width` lanes, keeping every lane's values; new lanes hold rings of
+    /// `capacity`.
+    pub(crate) fn widen(&mut self, width: usize, capacity: usize) {
+        self.relayout(self.size, width);
+        self.pushed.resize(width, 0);
+        self.len.resize(width, 0);
+        self.capacity.resize(width, capacity.max(1) as u32);
+    }
+
+    /// Rings of `size` for `width` lanes, keeping every lane's values.
+    fn relayout(&mut self, size: usize, width: usize) {
+        let mut buf = vec![0.0; size * width];
+        for l in 0..self.width.min(width) {
+            for ago in 0..self.len[l] as usize {
+                let slot = self.pushed[l].wrapping_sub(1 + ago as u32) as usize & (size - 1);
+                buf[slot * width + l] = self.read(l, ago);
+            }
+        }
+        (self.size, self.width, self.buf) = (size, width, buf);
     }
 
     /// Lane `lane` as a [`History`].
@@ -122,7 +137,7 @@ impl HistoryRow {
     #[inline]
     fn read(&self, lane: usize, ago: usize) -> f64 {
         let slot = self.pushed[lane].wrapping_sub(1 + ago as u32) as usize & (self.size - 1);
-        self.buf[slot * LANES + lane]
+        self.buf[slot * self.width + lane]
     }
 
     /// The value `ago` pushes before the newest of lane `lane`, when held.
@@ -158,7 +173,7 @@ impl HistoryRow {
             return false;
         }
         let slot = self.pushed[0].wrapping_sub(1 + ago as u32) as usize & (self.size - 1);
-        out[..n].copy_from_slice(&self.buf[slot * LANES..][..n]);
+        out[..n].copy_from_slice(&self.buf[slot * self.width..][..n]);
         true
     }
 
@@ -170,7 +185,7 @@ impl HistoryRow {
             return false;
         }
         let slot = self.pushed[0] as usize & (self.size - 1);
-        self.buf[slot * LANES..][..n].copy_from_slice(&values[..n]);
+        self.buf[slot * self.width..][..n].copy_from_slice(&values[..n]);
         for p in &mut self.pushed[..n] {
             *p = p.wrapping_add(1);
         }
@@ -183,7 +198,7 @@ impl HistoryRow {
     #[inline]
     pub(crate) fn push(&mut self, lane: usize, value: f64) {
         let slot = self.pushed[lane] as usize & (self.size - 1);
-        self.buf[slot * LANES + lane] = value;
+        self.buf[slot * self.width + lane] = value;
         self.pushed[lane] = self.pushed[lane].wrapping_add(1);
         if self.len[lane] < self.capacity[lane] {
             self.len[lane] += 1;
@@ -193,6 +208,7 @@ impl HistoryRow {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::block::LANES;
 
     #[test]
     fn reads_by_age_within_capacity() {
@@ -225,7 +241,7 @@ mod tests {
         for x in 1..=5 {
             history.push(f64::from(x));
         }
-        let mut row = HistoryRow::new(2);
+        let mut row = HistoryRow::new(2, 8);
         row.put(7, &history);
         // The row grew to hold capacity 3; other lanes keep their own capacity.
         assert_eq!(row.size, 4);
@@ -251,7 +267,8 @@ mod tests {
 
     #[test]
     fn lanes_in_step_read_and_push_as_one() {
-        let mut row = HistoryRow::new(3);
+        let mut row = HistoryRow::new(3, 4);
+        row.widen(LANES, 3);
         let values: Vec<f64> = (0..LANES).map(|l| l as f64).collect();
         assert!(row.push_all(5, &values));
         assert!(row.push_all(5, &values.iter().map(|x| x + 100.0).collect::<Vec<_>>()));

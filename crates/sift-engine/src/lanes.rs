@@ -235,10 +235,17 @@ impl Block {
             (Some(only), None) => kernel.nodes_of(only),
             _ => kernel.steps(),
         };
+        let full = self.width == LANES;
         for step in steps {
             if let Some(lanes) = at.lanes(step.interval) {
                 let i = step.interval as usize;
-                self.eval(step, lanes, at.masks[i], &at.candles[i], tickers);
+                let (mask, candles) = (at.masks[i], &at.candles[i]);
+                // Full blocks, the bulk of the work, get code for their constant width.
+                if full {
+                    self.eval::<LANES>(step, lanes, mask, candles, tickers);
+                } else {
+                    self.eval::<0>(step, lanes, mask, candles, tickers);
+                }
             }
         }
         for group in &kernel.roots {
@@ -256,7 +263,7 @@ impl Block {
                 lanes &= lanes - 1;
                 for t in group.traders.clone() {
                     let trader = &kernel.traders[t as usize];
-                    let last = &mut self.cooldowns[t as usize * LANES + l];
+                    let last = &mut self.cooldowns[t as usize * self.width + l];
                     let open_time = candles[l].open_time;
                     let admitted =
                         admit(last, mode, trader.interval, open_time, trader.cooldown_bars);
@@ -276,7 +283,7 @@ impl Block {
         let l = lane as usize;
         let value = |node: u32| {
             self.values
-                .get(node as usize * LANES + l)
+                .get(node as usize * self.width + l)
                 .copied()
                 .unwrap_or(UNDEFINED)
         };
@@ -284,8 +291,9 @@ impl Block {
     }
 
     /// Evaluates one step on `lanes`, whose candles of the step's interval are `candles`.
+    /// `WIDTH` is the block's width when known at compile time, else 0.
     #[inline]
-    fn eval(
+    fn eval<const WIDTH: usize>(
         &mut self,
         step: &Step,
         lanes: Lanes<'_>,
@@ -293,10 +301,13 @@ impl Block {
         candles: &[&Candle],
         tickers: Option<&[SymbolState]>,
     ) {
-        let i = step.node as usize;
-        let (before, rest) = self.values.split_at_mut(i * LANES);
-        let out = &mut rest[..LANES];
-        let row = |n: u32| &before[n as usize * LANES..][..LANES];
+        let (i, w) = (
+            step.node as usize,
+            if WIDTH > 0 { WIDTH } else { self.width },
+        );
+        let (before, rest) = self.values.split_at_mut(i * w);
+        let out = &mut rest[..w];
+        let row = |n: u32| &before[n as usize * w..][..w];
         match step.op {
             StepOp::Const(x) => fill(lanes, out, x),
             StepOp::Series(source) => lanes.each(|l| out[l] = finite(source.of(candles[l]))),
@@ -310,9 +321,9 @@ impl Block {
                 output,
                 width,
             } => {
-                let states = &mut self.states[state as usize * LANES..][..LANES];
-                let rows = &mut self.outputs[output as usize * LANES..][..width as usize * LANES];
-                let source = (source != NONE).then(|| &before[source as usize * LANES..][..LANES]);
+                let states = &mut self.states[state as usize * w..][..w];
+                let rows = &mut self.outputs[output as usize * w..][..width as usize * w];
+                let source = (source != NONE).then(|| row(source));
                 let update = |state: &mut NodeState, l: usize, into: &mut [f64]| match state {
                     NodeState::Indicator(Some(indicator)) => {
                         indicator.update(candles[l], source.map(|s| s[l]), into)
@@ -341,7 +352,7 @@ impl Block {
                         let ready = update(&mut states[l], l, into);
                         if ready {
                             for (f, &x) in into.iter().enumerate() {
-                                rows[f * LANES + l] = x;
+                                rows[f * w + l] = x;
                             }
                         }
                         out[l] = from_bool(ready);
@@ -352,9 +363,9 @@ impl Block {
                 instance,
                 output,
                 boolean,
-            } => match self.outputs.get(output as usize * LANES..) {
+            } => match self.outputs.get(output as usize * w..) {
                 Some(field) => {
-                    let field = &field[..LANES];
+                    let field = &field[..w];
                     // Outputs are current where the instance's value is 1.0.
                     let current = |ready: f64, x: f64| select(ready == 1.0, finite(x), UNDEFINED);
                     if boolean {
@@ -424,7 +435,7 @@ impl Block {
             }
             StepOp::BarsSince { cond, state, max } => {
                 let cond = row(cond);
-                let states = &mut self.states[state as usize * LANES..][..LANES];
+                let states = &mut self.states[state as usize * w..][..w];
                 lanes.each(|l| {
                     out[l] = match &mut states[l] {
                         NodeState::BarsSince(since) => {
@@ -446,7 +457,7 @@ impl Block {
                 ..
             } => {
                 let (price, oscillator) = (row(price), row(oscillator));
-                let divergences = &mut self.divergences[d as usize * LANES..][..LANES];
+                let divergences = &mut self.divergences[d as usize * w..][..w];
                 lanes.each(|l| {
                     let (p, o) = (price[l], oscillator[l]);
                     out[l] = match &mut divergences[l] {
@@ -458,10 +469,8 @@ impl Block {
                 });
             }
         }
-        if let (Some(flags), Some(row)) =
-            (self.flags.get_mut(step.flag as usize), out.first_chunk())
-        {
-            flags.shift(active, truth(row));
+        if let Some(flags) = self.flags.get_mut(step.flag as usize) {
+            flags.shift(active, truth(out));
         }
         if let Some(history) = self.histories.get_mut(step.history as usize) {
             let done = matches!(lanes, Lanes::All(n) if history.push_all(n, out));
@@ -472,13 +481,19 @@ impl Block {
     }
 }
 
-/// The lanes whose value is true, as bits: over every lane, used or not, a fixed length the
-/// compiler vectorises (unused lanes are masked out by the caller).
+/// The lanes whose value is true, as bits: over every lane of the row, used or not (the
+/// caller masks out the others), so a full-width row is a fixed length the compiler vectorises.
 #[inline]
-fn truth(row: &[f64; LANES]) -> Mask {
-    row.iter()
-        .enumerate()
-        .fold(0, |bits, (l, &x)| bits | (Mask::from(truthy(x)) << l))
+fn truth(row: &[f64]) -> Mask {
+    let bits = |row: &[f64]| {
+        row.iter()
+            .enumerate()
+            .fold(0, |bits, (l, &x)| bits | (Mask::from(truthy(x)) << l))
+    };
+    match row.first_chunk::<LANES>() {
+        Some(full) => bits(full),
+        None => bits(row),
+    }
 }
 
 /// `out = a op b` on `lanes`, with the operation chosen once for the whole row.

@@ -8,10 +8,11 @@
 //! edge-triggered with a cooldown ([`SignalMode`]).
 //!
 //! Symbols screened by the same traders share a kernel and are evaluated together in blocks of
-//! 64, node by node: each node runs for every symbol of the block in one tight loop over
+//! up to 64, node by node: each node runs for every symbol of the block in one tight loop over
 //! contiguous rows, so a close costs one decode per node and block rather than per symbol, and
 //! the arithmetic vectorises. Blocks run on rayon's thread pool when there is enough work; the
-//! result never depends on it, nor on how symbols fall into blocks.
+//! result never depends on it, nor on how symbols fall into blocks. Matches are built after
+//! the blocks are done, on the calling thread.
 //!
 //! Pure and synchronous: no IO, no clock. A backtest feeds the same engine from files.
 //!

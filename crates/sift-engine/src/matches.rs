@@ -3,7 +3,7 @@
 /// The signals of one instant in a block: per signal the plan index of its trader and the
 /// engine's index of its symbol, and its kernel trader and lane.
 ///
-/// The [`Match`]es are built from these after every block is done, on the thread that called
+/// The [`Match`](crate::Match)es are built from these after every block is done, on the thread that called
 /// the engine: their strings are then allocated where they will most likely be freed (glibc's
 /// allocator is slow when one thread frees, in bulk, what another allocated).
 #[derive(Debug, Default)]

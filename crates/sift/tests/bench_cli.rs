@@ -141,9 +141,15 @@ fn a_small_serve_run_reports_latency_throughput_and_memory() {
             "{stage}: {report}"
         );
     }
-    let api = &report["api"];
-    assert!(api["requests"].as_u64().is_some_and(|n| n > 0), "{report}");
-    assert!(api["requests_per_second"].as_f64().is_some_and(|r| r > 0.0));
+    for phase in ["api", "api_admin", "api_paused"] {
+        let api = &report[phase];
+        assert!(
+            api["requests"].as_u64().is_some_and(|n| n > 0),
+            "{phase}: {report}"
+        );
+        assert!(api["requests_per_second"].as_f64().is_some_and(|r| r > 0.0));
+        assert!(api["p99_ms"].as_f64().is_some());
+    }
     let memory = &report["memory"];
     // 5 symbols x 200 1m candles; the longer intervals hold what one day of history gives.
     assert_eq!(memory["candles_held"]["1m"], 1_000, "{report}");

@@ -19,9 +19,11 @@
 //!    delivery after publishing (`fan_out`). `missed` compares the deliveries with the stored
 //!    signals of those closes.
 //! 5. **API**: `--api-clients` concurrent clients list signals (`limit=50`, API token) for
-//!    `--api-seconds` with the market running (`api`), then again after the admin paused
-//!    evaluation (`api_paused`: closes still run the engine but commit no signals), which
-//!    shows what the closes' commits cost the readers.
+//!    `--api-seconds` each: as the clients' users, who see their own traders and the
+//!    built-ins (`api`); as the admin, who sees every trader (`api_admin`); as the users again
+//!    after the admin paused evaluation (`api_paused`: closes still run the engine but commit
+//!    no signals), which shows what the closes' commits cost the readers. The market runs
+//!    throughout.
 //! 6. **Memory**: the process's peak resident set (`VmHWM`) and the candles the candle store
 //!    holds; the exchange's own memory is in the child, not counted.
 //!
@@ -47,6 +49,7 @@ use sift_server::serve::Started;
 use tokio::runtime::Handle;
 use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
+use tracing::info;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
@@ -116,7 +119,8 @@ pub(super) fn run(args: &BenchServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Warnings to stderr (`RUST_LOG` to see more); the pipeline's close events to the profile.
+/// Warnings to stderr (`RUST_LOG=sift=info` adds the phases); the pipeline's close events to
+/// the profile.
 fn init_logging(profile: &Profile) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
     let fmt = tracing_subscriber::fmt::layer()
@@ -185,8 +189,11 @@ async fn with_exchange(
     .await;
     cancel.cancel();
     let served = server.await.context("the server task panicked")?;
-    let (mut report, window) = measured?;
-    served.context("the server failed")?;
+    // A server that failed explains a failed measurement better than the measurement does.
+    let (mut report, window) = match (measured, served) {
+        (_, Err(err)) => return Err(err.context("the server failed")),
+        (measured, Ok(())) => measured?,
+    };
 
     let store = sift_server::serve::open_store(&settings).await?;
     let expected =
@@ -229,6 +236,7 @@ async fn measure(
     let clock = exchange.clock;
     let ready = setup::wait_ready(&base, &token, &clock, series, launched, READY_TIMEOUT).await?;
     let ready_rss_mb = setup::memory_mb("VmRSS:");
+    info!(?ready, "server live; streaming");
 
     let reference = Reference { clock, witness };
     let streams = Streams {
@@ -241,10 +249,16 @@ async fn measure(
         clients::measure(&streams, &reference, profile, runtime, cancel.child_token()).await?;
 
     let api_duration = Duration::from_secs_f64(args.api_seconds);
-    let api = load::list_signals(&base, &token, args.api_clients, api_duration, runtime).await?;
+    let (users, admin) = (&population.tokens, std::slice::from_ref(&token));
+    info!("listing signals");
+    let api = load::list_signals(&base, users, args.api_clients, api_duration, runtime).await?;
+    info!("listing signals as the admin");
+    let api_admin =
+        load::list_signals(&base, admin, args.api_clients, api_duration, runtime).await?;
     // Again without the closes' signal commits, which take SQLite's write lock.
     setup::pause_evaluation(&base, &token).await?;
-    let quiet = load::list_signals(&base, &token, args.api_clients, api_duration, runtime).await?;
+    info!("listing signals, evaluation paused");
+    let quiet = load::list_signals(&base, users, args.api_clients, api_duration, runtime).await?;
 
     let memory = Memory {
         peak_mb: setup::memory_mb("VmHWM:"),
@@ -268,6 +282,7 @@ async fn measure(
         reference: &reference,
         profile,
         api: &api,
+        api_admin: &api_admin,
         api_paused: &quiet,
         memory,
         engine,

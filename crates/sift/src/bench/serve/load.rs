@@ -1,5 +1,6 @@
 //! Signal listing under load: `--api-clients` tasks each send `GET /api/v1/signals?limit=50`
-//! with an API token, one request after the other, for `--api-seconds`.
+//! with an API token (client `i` the `i`-th of the tokens given, round robin), one request
+//! after the other, for `--api-seconds`.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -36,7 +37,7 @@ impl LoadReport {
 /// Runs the load on `runtime` (the clients' own) and waits for it.
 pub(super) async fn list_signals(
     base: &str,
-    token: &str,
+    tokens: &[String],
     clients: usize,
     duration: Duration,
     runtime: &Handle,
@@ -48,15 +49,11 @@ pub(super) async fn list_signals(
     let url = format!("{base}/api/v1/signals?limit=50");
     let started = Instant::now();
     let deadline = started + duration;
-    let tasks: Vec<_> = (0..clients)
-        .map(|_| {
-            runtime.spawn(client(
-                http.clone(),
-                url.clone(),
-                token.to_owned(),
-                deadline,
-            ))
-        })
+    let tasks: Vec<_> = tokens
+        .iter()
+        .cycle()
+        .take(clients)
+        .map(|token| runtime.spawn(client(http.clone(), url.clone(), token.clone(), deadline)))
         .collect();
     let mut report = LoadReport::default();
     for task in tasks {

@@ -54,6 +54,7 @@ pub(super) struct Figures<'a> {
     pub(super) reference: &'a Reference,
     pub(super) profile: &'a Profile,
     pub(super) api: &'a LoadReport,
+    pub(super) api_admin: &'a LoadReport,
     pub(super) api_paused: &'a LoadReport,
     pub(super) memory: Memory,
     pub(super) engine: Option<EngineStats>,
@@ -86,6 +87,7 @@ pub(super) fn build(f: &Figures<'_>) -> Value {
         "stages_ms": stages(&rows),
         "per_close": rows,
         "api": listing(f.api, args.api_clients),
+        "api_admin": listing(f.api_admin, args.api_clients),
         "api_paused": listing(f.api_paused, args.api_clients),
         "memory": {
             "peak_mb": f.memory.peak_mb,
