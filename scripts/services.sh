@@ -76,6 +76,14 @@ redis() {
   wait_port 6379 redis
 }
 
+# Headless Chromium and its WebDriver for the web UI's browser tests (crates/sift/tests/browser.rs).
+chromium() {
+  if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then return 0; fi
+  log "installing chromium and chromium-driver"
+  apt_install chromium chromium-driver
+}
+
 postgres
 redis
+chromium
 log "postgresql and redis answer on 127.0.0.1"

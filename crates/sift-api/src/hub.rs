@@ -5,7 +5,8 @@
 //! publish time. A connection that falls more than [`HUB_CAPACITY`] events behind gets a
 //! `resync` event (see `stream`). Publishing never blocks and costs nothing without clients.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::Serialize;
 use sift_core::{Candle, Interval, Symbol, Ticker, Tier};
@@ -14,9 +15,11 @@ use tokio_util::sync::CancellationToken;
 
 use crate::views::{CandleView, SignalView, TickerView};
 
-/// Events buffered per client before it counts as lagging: a few seconds of the busiest
-/// second (500 symbols closing 1m candles, tickers and a burst of signals) at once.
-pub const HUB_CAPACITY: usize = 4_096;
+/// Events buffered per client before it counts as lagging. A close burst's signals and its
+/// closed candles are one event each, tickers one a second, forming candles only for the
+/// charts someone watches: a few hundred events span minutes. The channel keeps this many
+/// recent events (a busy close's signals make a megabyte or two).
+pub const HUB_CAPACITY: usize = 512;
 
 /// Who may see a trader's signals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,21 +60,32 @@ impl TraderVisibility {
     }
 }
 
-/// One published event, serialized once for every client.
+/// One published event, serialized once for every client. Signals and candles of one close
+/// travel as one batch: a client then wakes once per close rather than once per item (a busy
+/// close carries thousands of each, and a per-item event cost every client that many
+/// channel receives).
 #[derive(Debug, Clone)]
 pub(crate) enum HubEvent {
-    Signal {
-        id: i64,
-        visibility: TraderVisibility,
-        json: Arc<str>,
-    },
+    Signals(Arc<[SignalItem]>),
     /// Each ticker of one update with its JSON.
     Tickers(Arc<[(Symbol, Arc<str>)]>),
-    Candle {
-        symbol: Symbol,
-        interval: Interval,
-        json: Arc<str>,
-    },
+    Candles(Arc<[CandleItem]>),
+}
+
+/// A signal of a [`HubEvent::Signals`] batch.
+#[derive(Debug)]
+pub(crate) struct SignalItem {
+    pub(crate) id: i64,
+    pub(crate) visibility: TraderVisibility,
+    pub(crate) json: Arc<str>,
+}
+
+/// A candle of a [`HubEvent::Candles`] batch.
+#[derive(Debug)]
+pub(crate) struct CandleItem {
+    pub(crate) symbol: Symbol,
+    pub(crate) interval: Interval,
+    pub(crate) json: Arc<str>,
 }
 
 /// The realtime fan-out. Cheap to clone; every clone publishes to the same clients.
@@ -79,6 +93,9 @@ pub(crate) enum HubEvent {
 pub struct Hub {
     sender: broadcast::Sender<HubEvent>,
     shutdown: CancellationToken,
+    /// Candle topics some connection asked for, with how many ask: forming candles change
+    /// several times a second per series, and only open charts want them.
+    watched: Arc<Mutex<HashMap<(Symbol, Interval), usize>>>,
 }
 
 impl Default for Hub {
@@ -100,23 +117,38 @@ impl Hub {
         Self {
             sender,
             shutdown: CancellationToken::new(),
+            watched: Arc::default(),
         }
     }
 
     /// Publishes a stored signal to the clients that may see it (the owner of a custom
     /// trader; for a built-in, callers of `visibility.access_tier` and up, and admins).
     pub fn publish_signal(&self, signal: &sift_store::Signal, visibility: &TraderVisibility) {
+        self.publish_signals(std::iter::once((signal, visibility)));
+    }
+
+    /// Publishes stored signals (one close's, say) as one batch, each to the clients that
+    /// may see it, in the given order.
+    pub fn publish_signals<'a>(
+        &self,
+        signals: impl IntoIterator<Item = (&'a sift_store::Signal, &'a TraderVisibility)>,
+    ) {
         if self.sender.receiver_count() == 0 {
             return;
         }
-        let Some(json) = to_json(&SignalView::from(signal)) else {
-            return;
-        };
-        let _ = self.sender.send(HubEvent::Signal {
-            id: signal.id,
-            visibility: *visibility,
-            json,
-        });
+        let items: Vec<SignalItem> = signals
+            .into_iter()
+            .filter_map(|(signal, visibility)| {
+                Some(SignalItem {
+                    id: signal.id,
+                    visibility: *visibility,
+                    json: to_json(&SignalView::from(signal))?,
+                })
+            })
+            .collect();
+        if !items.is_empty() {
+            let _ = self.sender.send(HubEvent::Signals(items.into()));
+        }
     }
 
     /// Publishes ticker updates (topic `tickers`, or `tickers:SYMBOL`).
@@ -140,22 +172,59 @@ impl Hub {
         candle: &Candle,
         closed: bool,
     ) {
+        self.publish_candles(interval, std::iter::once((symbol, candle)), closed);
+    }
+
+    /// Publishes candles of one interval (a close burst, say) as one batch.
+    pub fn publish_candles<'a>(
+        &self,
+        interval: Interval,
+        candles: impl IntoIterator<Item = (&'a Symbol, &'a Candle)>,
+        closed: bool,
+    ) {
         if self.sender.receiver_count() == 0 {
             return;
         }
-        let view = CandleEvent {
-            symbol: symbol.as_str(),
-            interval: interval.as_str(),
-            candle: CandleView::new(candle, closed),
-        };
-        let Some(json) = to_json(&view) else {
+        let watched = self.watched.lock().unwrap_or_else(PoisonError::into_inner);
+        if watched.is_empty() {
             return;
-        };
-        let _ = self.sender.send(HubEvent::Candle {
-            symbol: symbol.clone(),
-            interval,
-            json,
-        });
+        }
+        let items: Vec<CandleItem> = candles
+            .into_iter()
+            .filter(|(symbol, _)| watched.contains_key(&((*symbol).clone(), interval)))
+            .filter_map(|(symbol, candle)| {
+                let view = CandleEvent {
+                    symbol: symbol.as_str(),
+                    interval: interval.as_str(),
+                    candle: CandleView::new(candle, closed),
+                };
+                Some(CandleItem {
+                    symbol: symbol.clone(),
+                    interval,
+                    json: to_json(&view)?,
+                })
+            })
+            .collect();
+        drop(watched);
+        if !items.is_empty() {
+            let _ = self.sender.send(HubEvent::Candles(items.into()));
+        }
+    }
+
+    /// Registers a connection's candle topics until the guard drops.
+    pub(crate) fn watch_candles(
+        &self,
+        topics: impl IntoIterator<Item = (Symbol, Interval)>,
+    ) -> CandleWatch {
+        let topics: Vec<(Symbol, Interval)> = topics.into_iter().collect();
+        let mut watched = self.watched.lock().unwrap_or_else(PoisonError::into_inner);
+        for topic in &topics {
+            *watched.entry(topic.clone()).or_default() += 1;
+        }
+        CandleWatch {
+            watched: Arc::clone(&self.watched),
+            topics,
+        }
     }
 
     /// Connected stream clients.
@@ -174,6 +243,27 @@ impl Hub {
 
     pub(crate) fn shutdown_token(&self) -> &CancellationToken {
         &self.shutdown
+    }
+}
+
+/// A connection's candle topics, registered with the hub while it lives.
+#[derive(Debug)]
+pub(crate) struct CandleWatch {
+    watched: Arc<Mutex<HashMap<(Symbol, Interval), usize>>>,
+    topics: Vec<(Symbol, Interval)>,
+}
+
+impl Drop for CandleWatch {
+    fn drop(&mut self) {
+        let mut watched = self.watched.lock().unwrap_or_else(PoisonError::into_inner);
+        for topic in &self.topics {
+            if let Some(count) = watched.get_mut(topic) {
+                *count -= 1;
+                if *count == 0 {
+                    watched.remove(topic);
+                }
+            }
+        }
     }
 }
 

@@ -20,7 +20,7 @@
 //! - [`auth`]: [`Caller`](auth::Caller), the authentication middleware, cookies and tokens,
 //!   account rules, [`ensure_admin`].
 //! - `routes`: one module per resource (auth, traders, rules, evaluate, signals, market,
-//!   activity, admin, system).
+//!   activity, admin, system; `ai`: AI drafting and rule explanation).
 //! - [`hub`]: [`Hub`], the realtime fan-out; `stream`: the SSE route.
 //! - `evaluate`: preview and backtest over stored candles. `access`: visibility and audit.
 //!   [`cache`]: short-lived caches of credentials and visible trader ids (1 s).

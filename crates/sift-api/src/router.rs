@@ -12,7 +12,9 @@ use utoipa_axum::routes;
 
 use crate::auth::authenticate;
 use crate::request_id::observe;
-use crate::routes::{activity, admin, auth, evaluate, market, rules, signals, system, traders};
+use crate::routes::{
+    activity, admin, ai, auth, channels, evaluate, market, rules, signals, system, traders,
+};
 use crate::state::AppState;
 use crate::stream;
 
@@ -37,6 +39,7 @@ pub const API_PREFIX: &str = "/api/v1";
         (name = "executions", description = "candle-close runs"),
         (name = "favourites", description = "favourite symbols and traders"),
         (name = "admin", description = "users, the execution switch, the audit log"),
+        (name = "notifications", description = "notification channels and their deliveries"),
         (name = "system", description = "health, metrics, this document"),
     )
 )]
@@ -80,6 +83,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(traders::enable))
         .routes(routes!(traders::disable))
         .routes(routes!(rules::validate))
+        .routes(routes!(ai::draft))
+        .routes(routes!(ai::explain))
         .routes(routes!(evaluate::preview_rule))
         .routes(routes!(evaluate::preview_trader))
         .routes(routes!(evaluate::backtest))
@@ -98,6 +103,12 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::pause))
         .routes(routes!(admin::resume))
         .routes(routes!(admin::audit_log))
+        .routes(routes!(channels::list, channels::create))
+        .routes(routes!(channels::get, channels::delete))
+        .routes(routes!(channels::enable))
+        .routes(routes!(channels::disable))
+        .routes(routes!(channels::test))
+        .routes(routes!(channels::deliveries))
         .routes(routes!(system::openapi))
 }
 

@@ -189,6 +189,10 @@ pub struct AppState {
     pub(crate) identities: Arc<IdentityCache>,
     /// Slots for previews and backtests running on the blocking pool.
     pub(crate) evaluations: Arc<Semaphore>,
+    /// The AI drafter; `None` when no endpoint is configured (drafts answer 503).
+    pub(crate) ai: Option<Arc<sift_ai::Drafter>>,
+    /// Seals channel secrets before they are stored; `None` stores them plain.
+    pub(crate) notify_key: Option<sift_notify::SecretKey>,
 }
 
 /// Previews and backtests run at once: each keeps a core busy for up to seconds, and live
@@ -231,12 +235,27 @@ impl AppState {
             visible: Arc::default(),
             identities: Arc::default(),
             evaluations: Arc::new(Semaphore::new(EVALUATION_CONCURRENCY)),
+            ai: None,
+            notify_key: None,
         }
     }
 
     /// Serves `/metrics` from this Prometheus recorder handle.
     pub fn with_metrics(mut self, handle: PrometheusHandle) -> Self {
         self.metrics = Some(handle);
+        self
+    }
+
+    /// Drafts traders with `drafter` (`POST /traders/draft`).
+    pub fn with_ai(mut self, drafter: Arc<sift_ai::Drafter>) -> Self {
+        self.ai = Some(drafter);
+        self
+    }
+
+    /// Seals channel secrets (webhook secrets, bot tokens, webhook URLs) with `key` before
+    /// storing them: the key the notification dispatcher opens them with.
+    pub fn with_notify_key(mut self, key: sift_notify::SecretKey) -> Self {
+        self.notify_key = Some(key);
         self
     }
 

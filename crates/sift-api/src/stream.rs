@@ -7,7 +7,7 @@
 //! `?last_event_id=`) are replayed from the store, and live signals already replayed are
 //! skipped, so none is lost or doubled across a reconnect.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::convert::Infallible;
 use std::time::Duration;
 
@@ -27,7 +27,7 @@ use crate::access::visible_trader_ids;
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::Query;
-use crate::hub::HubEvent;
+use crate::hub::{CandleWatch, HubEvent};
 use crate::state::AppState;
 use crate::views::SignalView;
 
@@ -51,7 +51,8 @@ pub(crate) struct Topics {
     signals: bool,
     all_tickers: bool,
     tickers: HashSet<Symbol>,
-    candles: HashSet<(Symbol, Interval)>,
+    /// Candle topics by interval.
+    candles: HashMap<Interval, HashSet<Symbol>>,
 }
 
 impl Topics {
@@ -77,7 +78,7 @@ impl Topics {
                 ["candles", symbol, interval] => {
                     let symbol = symbol.parse().map_err(|_| bad())?;
                     let interval = interval.parse().map_err(|_| bad())?;
-                    topics.candles.insert((symbol, interval));
+                    topics.candles.entry(interval).or_default().insert(symbol);
                 }
                 _ => return Err(bad()),
             }
@@ -107,8 +108,16 @@ pub(crate) async fn stream(
     let last_id = header_id.or(query.last_event_id);
     // Subscribe before reading the store so nothing falls between replay and live.
     let receiver = state.hub.subscribe();
+    let candles = state
+        .hub
+        .watch_candles(topics.candles.iter().flat_map(|(interval, symbols)| {
+            symbols
+                .iter()
+                .map(move |symbol| (symbol.clone(), *interval))
+        }));
     let mut connection = Connection {
         receiver,
+        _candles: candles,
         pending: VecDeque::new(),
         topics,
         caller,
@@ -141,6 +150,8 @@ struct Connection {
     /// Live signals up to this id were sent by the replay.
     replayed_up_to: i64,
     shutdown: CancellationToken,
+    /// Keeps this connection's candle topics published.
+    _candles: CandleWatch,
     _client: ClientGuard,
 }
 
@@ -175,16 +186,14 @@ impl Connection {
     /// Queues what the caller asked for and may see of one hub event.
     fn accept(&mut self, event: HubEvent) {
         match event {
-            HubEvent::Signal {
-                id,
-                visibility,
-                json,
-            } => {
-                if self.topics.signals
-                    && id > self.replayed_up_to
-                    && self.caller.can_see(&visibility)
-                {
-                    self.pending.push_back(signal_event(id, &json));
+            HubEvent::Signals(items) => {
+                if !self.topics.signals {
+                    return;
+                }
+                for item in items.iter() {
+                    if item.id > self.replayed_up_to && self.caller.can_see(&item.visibility) {
+                        self.pending.push_back(signal_event(item.id, &item.json));
+                    }
                 }
             }
             HubEvent::Tickers(items) => {
@@ -195,14 +204,13 @@ impl Connection {
                     }
                 }
             }
-            HubEvent::Candle {
-                symbol,
-                interval,
-                json,
-            } => {
-                if self.topics.candles.contains(&(symbol, interval)) {
-                    self.pending
-                        .push_back(Event::default().event("candle").data(json.as_ref()));
+            HubEvent::Candles(items) => {
+                for item in items.iter() {
+                    let wanted = self.topics.candles.get(&item.interval);
+                    if wanted.is_some_and(|symbols| symbols.contains(&item.symbol)) {
+                        self.pending
+                            .push_back(Event::default().event("candle").data(item.json.as_ref()));
+                    }
                 }
             }
         }
@@ -274,10 +282,7 @@ mod tests {
         let t = Topics::parse("signals, tickers:btcusdt,candles:BTCUSDT:1m").unwrap();
         assert!(t.signals && !t.all_tickers);
         assert!(t.tickers.contains("BTCUSDT"));
-        assert!(
-            t.candles
-                .contains(&("BTCUSDT".parse().unwrap(), Interval::M1))
-        );
+        assert!(t.candles[&Interval::M1].contains(&"BTCUSDT".parse::<Symbol>().unwrap()));
         for bad in [
             "signal",
             "candles:BTCUSDT",

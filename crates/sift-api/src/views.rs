@@ -8,6 +8,8 @@ use sift_store::{AuditEntry, Execution, Favourite, FavouriteTarget, Signal, Trad
 use sift_traders::Symbols;
 use utoipa::ToSchema;
 
+use crate::config::{Quota, TierLimits};
+
 /// A signal, as listed, fetched and streamed.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SignalView {
@@ -109,15 +111,44 @@ pub struct MeView {
     #[schema(value_type = String, example = "free")]
     pub tier: Tier,
     pub is_admin: bool,
+    /// What the caller's tier allows, as this server is configured.
+    pub limits: LimitsView,
 }
 
-impl From<&User> for MeView {
-    fn from(u: &User) -> Self {
+/// The caller's tier limits (admins have no quota and every feature).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LimitsView {
+    /// Most own traders; null for unlimited.
+    #[schema(example = 10)]
+    pub custom_traders: Option<u32>,
+    /// Whether the caller may list stored signals.
+    pub history: bool,
+    /// Whether the caller may create and test notification channels.
+    pub notifications: bool,
+    /// Whether the caller may draft traders with AI.
+    pub ai: bool,
+}
+
+impl MeView {
+    /// `user` with the limits of their tier under `tiers`.
+    pub fn new(u: &User, tiers: &TierLimits) -> Self {
+        let has = |from: Tier| u.is_admin || u.tier >= from;
+        let custom_traders = match tiers.custom_traders.of(u.tier) {
+            _ if u.is_admin => None,
+            Quota::Limit(n) => Some(n),
+            Quota::Unlimited => None,
+        };
         Self {
             id: u.id,
             email: u.email.clone(),
             tier: u.tier,
             is_admin: u.is_admin,
+            limits: LimitsView {
+                custom_traders,
+                history: has(tiers.history_from),
+                notifications: has(tiers.notifications_from),
+                ai: has(tiers.ai_from),
+            },
         }
     }
 }

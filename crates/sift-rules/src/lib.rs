@@ -11,6 +11,7 @@
 //! - [`builtins`] holds the built-in functions, one file each; indicators and candle patterns
 //!   come from `sift_indicators::registry`.
 //! - [`reference_markdown`] generates `docs/rules.md` from both registries.
+//! - [`explain()`] writes a checked program in plain English, one sentence per condition.
 //!
 //! Pure: no IO, no clock. Checking is bounded by [`MAX_SOURCE_BYTES`], the parser's
 //! [`parser::MAX_DEPTH`], [`MAX_NODES`] and [`MAX_INDICATORS`].
@@ -19,6 +20,7 @@ pub mod ast;
 pub mod builtins;
 mod check;
 pub mod diagnostic;
+pub mod explain;
 mod lexer;
 mod listing;
 pub mod parser;
@@ -29,6 +31,7 @@ pub use check::{
     CheckOptions, DEFAULT_MAX_HISTORY, MAX_INDICATORS, MAX_NODES, MAX_SOURCE_BYTES, check,
 };
 pub use diagnostic::{Code, Diagnostic, Label, Severity};
+pub use explain::{Combinator, Condition, Explanation, explain};
 pub use program::{
     BinaryOp, Node, NodeId, NodeKind, Program, Reference, TickerField, Type, UnaryOp, WindowFunc,
     spec_text,

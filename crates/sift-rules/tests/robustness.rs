@@ -162,7 +162,8 @@ fn interval() -> impl Strategy<Value = Interval> {
     prop::sample::select(Interval::ALL.to_vec())
 }
 
-/// Every diagnostic's span lies within the source on character boundaries, and renders.
+/// Every diagnostic's span lies within the source on character boundaries, and renders; a
+/// checked program explains.
 fn well_formed(source: &str, result: &Result<Program, Vec<Diagnostic>>) {
     let diagnostics = match result {
         Ok(program) => {
@@ -173,6 +174,12 @@ fn well_formed(source: &str, result: &Result<Program, Vec<Diagnostic>>) {
                 }
             }
             assert_eq!(program.history.len(), program.nodes.len());
+            // Every checked program can be explained, each condition at a span of the source.
+            let explanation = sift_rules::explain(program);
+            assert!(!explanation.conditions.is_empty());
+            for c in &explanation.conditions {
+                assert!(c.span.end <= source.len() && !c.meaning.is_empty(), "{c:?}");
+            }
             &program.warnings
         }
         Err(errors) => {

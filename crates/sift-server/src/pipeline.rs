@@ -258,10 +258,11 @@ impl Pipeline {
             for (symbol, _) in &burst.candles {
                 self.warm(symbol, burst.interval, burst.open_time).await?;
             }
-            for (symbol, candle) in &burst.candles {
-                self.hub
-                    .publish_candle(symbol, burst.interval, candle, true);
-            }
+            let candles = burst
+                .candles
+                .iter()
+                .map(|(symbol, candle)| (symbol, candle));
+            self.hub.publish_candles(burst.interval, candles, true);
         }
         self.evaluate(bursts, started.elapsed()).await
     }
@@ -319,57 +320,27 @@ impl Pipeline {
         paused: bool,
         duration: std::time::Duration,
     ) -> anyhow::Result<CommitStages> {
-        let now = crate::now_ms();
-        let signals: Vec<NewSignal> = matches.iter().map(|m| new_signal(m, now)).collect();
-        let outbox = signals
-            .iter()
-            .flat_map(|s| {
-                self.book
-                    .channels(s.trader_id)
-                    .iter()
-                    .map(|&channel_id| NewOutbox {
-                        trader_id: s.trader_id,
-                        symbol: s.symbol.clone(),
-                        interval: s.interval,
-                        open_time: s.open_time,
-                        channel_id,
-                    })
-            })
-            .collect();
-        let matched: HashSet<&Symbol> = matches.iter().map(|m| &m.symbol).collect();
-        let execution = NewExecution {
-            interval: burst.interval,
-            open_time: burst.open_time,
-            traders_run: if paused {
-                0
-            } else {
-                count(self.book.running(burst.interval))
-            },
-            symbols_checked: count(burst.candles.len()),
-            symbols_matched: count(matched.len()),
-            duration_us: i64::try_from(duration.as_micros()).unwrap_or(i64::MAX),
-            errors: if paused { json!(["paused"]) } else { json!([]) },
-            created_at: now,
-        };
+        let commit = close_commit(
+            &self.book,
+            burst,
+            matches,
+            paused,
+            duration,
+            crate::now_ms(),
+        );
         let committing = Instant::now();
-        let inserted = self
-            .store
-            .commit_close(CloseCommit {
-                execution,
-                signals,
-                outbox,
-            })
-            .await?;
+        let inserted = self.store.commit_close(commit).await?;
         let commit = committing.elapsed();
         metrics::counter!("sift_closes_total", "interval" => burst.interval.to_string())
             .increment(1);
         metrics::counter!("sift_signals_total").increment(inserted.len() as u64);
         let publishing = Instant::now();
-        for signal in &inserted {
-            if let Some(visibility) = self.book.visibility(signal.trader_id) {
-                self.hub.publish_signal(signal, visibility);
-            }
-        }
+        let book = &self.book;
+        self.hub.publish_signals(
+            inserted
+                .iter()
+                .filter_map(|signal| Some((signal, book.visibility(signal.trader_id)?))),
+        );
         let publish = publishing.elapsed();
         if !inserted.is_empty() {
             info!(interval = %burst.interval, open_time = burst.open_time,
@@ -410,8 +381,56 @@ impl Pipeline {
     }
 }
 
+/// What committing one burst stores: its signals (the matches), a pending delivery per signal
+/// and notification channel, and its execution row. `duration` is the evaluation's time;
+/// `now` stamps the rows. Shared by `serve`'s pipeline and the cluster's workers.
+pub fn close_commit(
+    book: &TraderBook,
+    burst: &CloseBurst,
+    matches: &[&Match],
+    paused: bool,
+    duration: Duration,
+    now: i64,
+) -> CloseCommit {
+    let signals: Vec<NewSignal> = matches.iter().map(|m| new_signal(m, now)).collect();
+    let outbox = signals
+        .iter()
+        .flat_map(|s| {
+            book.channels(s.trader_id)
+                .iter()
+                .map(|&channel_id| NewOutbox {
+                    trader_id: s.trader_id,
+                    symbol: s.symbol.clone(),
+                    interval: s.interval,
+                    open_time: s.open_time,
+                    channel_id,
+                })
+        })
+        .collect();
+    let matched: HashSet<&Symbol> = matches.iter().map(|m| &m.symbol).collect();
+    let execution = NewExecution {
+        interval: burst.interval,
+        open_time: burst.open_time,
+        traders_run: if paused {
+            0
+        } else {
+            count(book.running(burst.interval))
+        },
+        symbols_checked: count(burst.candles.len()),
+        symbols_matched: count(matched.len()),
+        duration_us: i64::try_from(duration.as_micros()).unwrap_or(i64::MAX),
+        errors: if paused { json!(["paused"]) } else { json!([]) },
+        created_at: now,
+    };
+    CloseCommit {
+        execution,
+        signals,
+        outbox,
+    }
+}
+
 /// When the candles of a burst closed (their close time is open time + interval - 1 ms).
-fn burst_close_time(burst: &CloseBurst) -> i64 {
+pub fn burst_close_time(burst: &CloseBurst) -> i64 {
     burst
         .candles
         .first()
@@ -435,7 +454,7 @@ fn micros(d: Duration) -> u64 {
 }
 
 /// A match as a stored signal; the value snapshot as a JSON object in the rule's order.
-fn new_signal(m: &Match, now: i64) -> NewSignal {
+pub fn new_signal(m: &Match, now: i64) -> NewSignal {
     let values: Map<String, Value> = m
         .values
         .iter()

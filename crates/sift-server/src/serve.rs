@@ -39,13 +39,6 @@ use crate::settings::Settings;
 const MARKET_EVENTS: usize = 1024;
 /// Trader changes waiting for the engine (human-paced; a bulk import may send hundreds).
 const TRADER_CHANGES: usize = 4096;
-/// Events each stream client may fall behind before it gets `resync`. A close instant is
-/// published at once: a closed candle per symbol and interval plus every signal (500 symbols
-/// and 1,000 traders make about 500 to 2,000 candles and 6,000 signals), so a client must hold
-/// a whole instant, with room for a slow one. The hub keeps this many recent events (shared,
-/// serialized once): about 10 MB.
-const HUB_EVENTS: usize = 32_768;
-
 /// What the caller may look at once the server runs: the address it listens on (port 0 picks
 /// a free one), and the candle store and engine, for figures such as `sift bench serve`'s. The
 /// engine thread lives until its last handle is dropped.
@@ -107,7 +100,7 @@ pub async fn run(
         ..EngineConfig::default()
     })
     .context("starting the engine thread")?;
-    let hub = Hub::with_capacity(HUB_EVENTS);
+    let hub = Hub::new();
     let engine = evaluator.clone();
     let mut pipeline = Pipeline::new(
         Arc::clone(&store),
@@ -155,6 +148,19 @@ pub async fn run(
         settings.retention.clone(),
         cancel.child_token(),
     ));
+    // Seals channel secrets in the API and opens them in the dispatcher.
+    let notify_key = notify_key(&settings)?;
+    let notifier = sift_notify::Dispatcher::spawn(
+        Arc::clone(&store),
+        settings.notify.clone(),
+        notify_key.clone(),
+        cancel.child_token(),
+    )
+    .context("notify")?;
+    tasks.spawn(async move {
+        notifier.join().await;
+        Ok(())
+    });
 
     let mut state = AppState::new(
         Arc::clone(&store),
@@ -162,9 +168,16 @@ pub async fn run(
         hub.clone(),
         Arc::new(control),
         settings.api.clone(),
-    );
+    )
+    .with_notify_key(notify_key);
     if let Some(handle) = metrics {
         state = state.with_metrics(handle);
+    }
+    if settings.ai.is_configured() {
+        let drafter =
+            sift_ai::Drafter::new(settings.ai.clone()).context("setting up AI drafting")?;
+        info!(model = %settings.ai.model, "ai drafting enabled");
+        state = state.with_ai(Arc::new(drafter));
     }
     let listener = TcpListener::bind(settings.server.listen)
         .await
@@ -178,7 +191,9 @@ pub async fn run(
             evaluator: engine,
         });
     }
-    let app = sift_api::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let app = sift_api::router(state)
+        .merge(sift_web::router())
+        .into_make_service_with_connect_info::<SocketAddr>();
     let http_cancel = cancel.clone();
     let http_hub = hub.clone();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
@@ -205,6 +220,16 @@ pub async fn run(
     store.close().await;
     info!("stopped");
     served
+}
+
+/// The key that seals notification channel secrets: `notify.secret_key`, else the one kept in
+/// the data directory (created on first start).
+///
+/// # Errors
+/// When the setting or the key file is not a key, or the file cannot be created.
+pub fn notify_key(settings: &Settings) -> anyhow::Result<sift_notify::SecretKey> {
+    sift_notify::SecretKey::resolve(&settings.notify, &settings.server.data_dir)
+        .context("the notification secret key")
 }
 
 /// PostgreSQL when `database.url` is set, else SQLite in the data directory; migrated.

@@ -26,6 +26,7 @@ const SECTIONS: &[&str] = &[
     "retention",
     "api",
     "notify",
+    "ai",
 ];
 
 /// Everything `sift serve` (and the other roles) can be configured with.
@@ -40,6 +41,10 @@ pub struct Settings {
     pub retention: RetentionSettings,
     /// The HTTP API: limits per tier, sessions and cookies, throttling, the stream.
     pub api: sift_api::ApiConfig,
+    /// AI drafting of traders: an OpenAI-compatible endpoint (off until configured).
+    pub ai: sift_ai::AiConfig,
+    /// Notifications: the dispatcher, its limits and the SSRF guard.
+    pub notify: sift_notify::NotifyConfig,
 }
 
 /// Where the process listens and keeps local state, and how it logs.
@@ -453,6 +458,56 @@ mod tests {
 
         let err = Settings::load(None, &env(&[("SIFT_SERVER__LISTEN", "nowhere")])).unwrap_err();
         assert!(err.to_string().contains("environment"), "{err}");
+    }
+
+    #[test]
+    fn ai_settings_come_from_the_environment_and_the_key_stays_secret() {
+        let settings = Settings::load(
+            None,
+            &env(&[
+                ("SIFT_AI__BASE_URL", "http://127.0.0.1:11434/v1"),
+                ("SIFT_AI__MODEL", "qwen2.5-coder"),
+                ("SIFT_AI__API_KEY", "sk-hunter2"),
+                ("SIFT_AI__MAX_ROUNDS", "2"),
+            ]),
+        )
+        .unwrap();
+        assert!(settings.ai.is_configured());
+        assert_eq!(settings.ai.max_rounds, 2);
+        let debug = format!("{settings:?}");
+        assert!(!debug.contains("hunter2"), "secrets never printed: {debug}");
+        assert!(!Settings::default().ai.is_configured(), "off by default");
+    }
+
+    #[test]
+    fn notify_settings_come_from_the_environment() {
+        assert!(!Settings::default().notify.allow_private_targets);
+        let settings = Settings::load(
+            None,
+            &env(&[
+                ("SIFT_NOTIFY__ALLOW_PRIVATE_TARGETS", "true"),
+                ("SIFT_NOTIFY__PUBLIC_URL", "https://sift.example.com"),
+                ("SIFT_NOTIFY__MAX_ATTEMPTS", "3"),
+                (
+                    "SIFT_NOTIFY__SECRET_KEY",
+                    "aHVudGVyMmh1bnRlcjJodW50ZXIyaHVudGVyMmh1bnQ=",
+                ),
+            ]),
+        )
+        .unwrap();
+        assert!(settings.notify.validate().is_ok());
+        let debug = format!("{settings:?}");
+        assert!(
+            !debug.contains("aHVudGVy"),
+            "secrets never printed: {debug}"
+        );
+        assert!(settings.notify.allow_private_targets);
+        assert_eq!(settings.notify.max_attempts, 3);
+        assert_eq!(
+            settings.notify.public_url.as_deref(),
+            Some("https://sift.example.com")
+        );
+        assert!(Settings::load(None, &env(&[("SIFT_NOTIFY__NOPE", "1")])).is_err());
     }
 
     #[test]

@@ -138,33 +138,40 @@ fn bench(c: &mut Criterion) {
     }
     group.finish();
 
-    // Each iteration commits a new close of 50 signals (5 traders x 10 symbols).
+    // Each iteration commits a new close: 50 signals (5 traders x 10 symbols), and a busy one
+    // of 2,000 (20 traders x 100 symbols).
     let next_close = AtomicI64::new(CLOSES);
-    c.bench_function("commit_close_50", |b| {
-        b.iter(|| {
-            let open_time = next_close.fetch_add(1, Ordering::Relaxed) * MINUTE;
-            let signals: Vec<NewSignal> = traders[..5]
-                .iter()
-                .flat_map(|&t| (0..10).map(move |s| new_signal(t, symbol(s), open_time)))
-                .collect();
-            let commit = CloseCommit {
-                execution: NewExecution {
-                    interval: Interval::M1,
-                    open_time,
-                    traders_run: TRADERS,
-                    symbols_checked: SYMBOLS,
-                    symbols_matched: 10,
-                    duration_us: 900,
-                    errors: json!([]),
-                    created_at: open_time + MINUTE,
-                },
-                signals,
-                outbox: vec![],
-            };
-            let inserted = rt.block_on(store.commit_close(commit)).expect("commit");
-            assert_eq!(inserted.len(), 50);
+    for (trader_count, symbol_count) in [(5_usize, 10_i64), (20, 100)] {
+        let name = format!("commit_close_{}", trader_count as i64 * symbol_count);
+        c.bench_function(&name, |b| {
+            b.iter(|| {
+                let open_time = next_close.fetch_add(1, Ordering::Relaxed) * MINUTE;
+                let signals: Vec<NewSignal> = traders[..trader_count]
+                    .iter()
+                    .flat_map(|&t| {
+                        (0..symbol_count).map(move |s| new_signal(t, symbol(s), open_time))
+                    })
+                    .collect();
+                let expected = signals.len();
+                let commit = CloseCommit {
+                    execution: NewExecution {
+                        interval: Interval::M1,
+                        open_time,
+                        traders_run: TRADERS,
+                        symbols_checked: SYMBOLS,
+                        symbols_matched: symbol_count,
+                        duration_us: 900,
+                        errors: json!([]),
+                        created_at: open_time + MINUTE,
+                    },
+                    signals,
+                    outbox: vec![],
+                };
+                let inserted = rt.block_on(store.commit_close(commit)).expect("commit");
+                assert_eq!(inserted.len(), expected);
+            });
         });
-    });
+    }
 }
 
 criterion_group!(benches, bench);

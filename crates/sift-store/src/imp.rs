@@ -196,6 +196,9 @@ macro_rules! forward_store {
             ) -> Result<Vec<Delivery>> {
                 notify::claim_due_deliveries(&self.db, now, lease_until, limit).await
             }
+            async fn defer_delivery(&self, id: i64, next_attempt_at: i64) -> Result<bool> {
+                notify::defer_delivery(&self.db, id, next_attempt_at).await
+            }
             async fn record_delivery_attempt(
                 &self,
                 id: i64,

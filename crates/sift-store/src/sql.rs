@@ -1,7 +1,7 @@
 //! The thin layer that lets one SQL text run on both backends.
 //!
-//! Queries are built as [`Sql`] (text with `$N` placeholders, which sqlx-sqlite accepts too,
-//! plus typed arguments) and run on a [`Db`] (either pool) or a [`Tx`]; rows come back as
+//! Queries are built as [`Sql`] (text with `$N` placeholders plus typed arguments; SQLite gets
+//! them rewritten to anonymous `?`) and run on a [`Db`] (either pool) or a [`Tx`]; rows come back as
 //! [`Row`], read by column name. Only these few `match`es know which backend is in use.
 
 use std::future::Future;
@@ -120,6 +120,45 @@ impl Sql {
     }
 }
 
+impl Sql {
+    /// The same statement with SQLite's anonymous `?` placeholders: each `$N` (outside string
+    /// literals) becomes `?` and its argument is repeated in order of appearance.
+    ///
+    /// SQLite keeps numbered and named parameters in a list it searches linearly, once per
+    /// placeholder when preparing and once per argument when binding: a 1,800-argument
+    /// multi-row insert spent most of its time there. Anonymous ones are not in that list.
+    fn positional(&self) -> Self {
+        let mut text = String::with_capacity(self.text.len());
+        let mut args = Vec::with_capacity(self.args.len());
+        let mut chars = self.text.char_indices().peekable();
+        let mut in_literal = false;
+        while let Some((at, c)) = chars.next() {
+            if c == '\'' {
+                in_literal = !in_literal;
+            } else if c == '$' && !in_literal {
+                let digits = self.text[at + 1..]
+                    .bytes()
+                    .take_while(u8::is_ascii_digit)
+                    .count();
+                let arg = self.text[at + 1..at + 1 + digits]
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|n| self.args.get(n.checked_sub(1)?));
+                if let Some(arg) = arg {
+                    text.push('?');
+                    args.push(arg.clone());
+                    for _ in 0..digits {
+                        chars.next();
+                    }
+                    continue;
+                }
+            }
+            text.push(c);
+        }
+        Self { text, args }
+    }
+}
+
 /// Binds the arguments of `sql` for backend `DB`.
 fn query<'q, DB>(sql: &'q Sql) -> Query<'q, DB, <DB as Database>::Arguments<'q>>
 where
@@ -223,7 +262,9 @@ impl Db {
     pub(crate) async fn all(&self, sql: &Sql) -> Result<Vec<Row>> {
         timed(self.backend(), async {
             Ok(match self {
-                Self::Sqlite(pool) => rows(query(sql).fetch_all(pool).await?, Row::Sqlite),
+                Self::Sqlite(pool) => {
+                    rows(query(&sql.positional()).fetch_all(pool).await?, Row::Sqlite)
+                }
                 Self::Postgres(pool) => rows(query(sql).fetch_all(pool).await?, Row::Postgres),
             })
         })
@@ -233,7 +274,10 @@ impl Db {
     pub(crate) async fn opt(&self, sql: &Sql) -> Result<Option<Row>> {
         timed(self.backend(), async {
             Ok(match self {
-                Self::Sqlite(pool) => query(sql).fetch_optional(pool).await?.map(Row::Sqlite),
+                Self::Sqlite(pool) => query(&sql.positional())
+                    .fetch_optional(pool)
+                    .await?
+                    .map(Row::Sqlite),
                 Self::Postgres(pool) => query(sql).fetch_optional(pool).await?.map(Row::Postgres),
             })
         })
@@ -249,7 +293,10 @@ impl Db {
     pub(crate) async fn exec(&self, sql: &Sql) -> Result<u64> {
         timed(self.backend(), async {
             Ok(match self {
-                Self::Sqlite(pool) => query(sql).execute(pool).await?.rows_affected(),
+                Self::Sqlite(pool) => query(&sql.positional())
+                    .execute(pool)
+                    .await?
+                    .rows_affected(),
                 Self::Postgres(pool) => query(sql).execute(pool).await?.rows_affected(),
             })
         })
@@ -291,6 +338,12 @@ pub(crate) enum Tx {
 }
 
 impl Tx {
+    /// Whether this transaction holds the database's only write lock (SQLite's
+    /// `BEGIN IMMEDIATE`): then nothing else inserts until it ends.
+    pub(crate) fn is_exclusive_writer(&self) -> bool {
+        matches!(self, Self::Sqlite(_))
+    }
+
     fn backend(&self) -> &'static str {
         match self {
             Self::Sqlite(_) => "sqlite",
@@ -301,7 +354,10 @@ impl Tx {
     pub(crate) async fn all(&mut self, sql: &Sql) -> Result<Vec<Row>> {
         timed(self.backend(), async {
             Ok(match self {
-                Self::Sqlite(tx) => rows(query(sql).fetch_all(&mut **tx).await?, Row::Sqlite),
+                Self::Sqlite(tx) => rows(
+                    query(&sql.positional()).fetch_all(&mut **tx).await?,
+                    Row::Sqlite,
+                ),
                 Self::Postgres(tx) => rows(query(sql).fetch_all(&mut **tx).await?, Row::Postgres),
             })
         })
@@ -311,7 +367,10 @@ impl Tx {
     pub(crate) async fn opt(&mut self, sql: &Sql) -> Result<Option<Row>> {
         timed(self.backend(), async {
             Ok(match self {
-                Self::Sqlite(tx) => query(sql).fetch_optional(&mut **tx).await?.map(Row::Sqlite),
+                Self::Sqlite(tx) => query(&sql.positional())
+                    .fetch_optional(&mut **tx)
+                    .await?
+                    .map(Row::Sqlite),
                 Self::Postgres(tx) => query(sql)
                     .fetch_optional(&mut **tx)
                     .await?
@@ -328,7 +387,10 @@ impl Tx {
     pub(crate) async fn exec(&mut self, sql: &Sql) -> Result<u64> {
         timed(self.backend(), async {
             Ok(match self {
-                Self::Sqlite(tx) => query(sql).execute(&mut **tx).await?.rows_affected(),
+                Self::Sqlite(tx) => query(&sql.positional())
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected(),
                 Self::Postgres(tx) => query(sql).execute(&mut **tx).await?.rows_affected(),
             })
         })
@@ -378,4 +440,30 @@ pub(crate) fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positional_repeats_and_reorders_arguments_and_leaves_literals_alone() {
+        let sql = Sql::new("SELECT '$1', $2, $1, $2, $10 FROM t WHERE a = 'x$' AND b = $1")
+            .arg(1_i64)
+            .arg("two");
+        let p = sql.positional();
+        assert_eq!(
+            p.text,
+            "SELECT '$1', ?, ?, ?, $10 FROM t WHERE a = 'x$' AND b = ?"
+        );
+        assert_eq!(
+            p.args,
+            vec![
+                Arg::from("two"),
+                Arg::from(1_i64),
+                Arg::from("two"),
+                Arg::from(1_i64)
+            ]
+        );
+    }
 }

@@ -22,6 +22,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 const MAX_CONNECTIONS: u32 = 8;
 /// Rows `PRAGMA optimize` samples per index when a connection closes.
 const ANALYSIS_LIMIT: u32 = 1_000;
+/// Page cache per connection (negative: KiB): 16 MB holds a close's working set of index pages.
+const CACHE_SIZE: &str = "-16384";
 /// How long a call waits for a free connection.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -55,7 +57,12 @@ impl SqliteStore {
             .busy_timeout(BUSY_TIMEOUT)
             // Keeps the planner's statistics fresh (pooled connections are recycled every
             // few minutes); the limit bounds the time it takes.
-            .optimize_on_close(true, Some(ANALYSIS_LIMIT));
+            .optimize_on_close(true, Some(ANALYSIS_LIMIT))
+            // A close commits thousands of signals into six b-trees at random places: with
+            // SQLite's 2 MB default page cache it spilled pages mid-transaction and wrote the
+            // statement journal to a temporary file.
+            .pragma("cache_size", CACHE_SIZE)
+            .pragma("temp_store", "memory");
         let pool = if in_memory {
             // Every connection to `:memory:` is a database of its own: keep exactly one.
             SqlitePoolOptions::new()

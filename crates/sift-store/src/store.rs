@@ -73,7 +73,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn list_api_tokens(&self, user_id: i64) -> Result<Vec<ApiToken>>;
     /// Deletes the user's token; NotFound when it is not theirs.
     async fn revoke_api_token(&self, user_id: i64, id: i64) -> Result<()>;
-    /// Finds a token by hash and sets its `last_used_at = now`.
+    /// Finds a token by hash and sets its `last_used_at = now` when that is unset or a minute
+    /// or more old (so frequent use does not write on every call).
     async fn use_api_token(&self, token_hash: &str, now: i64) -> Result<Option<ApiToken>>;
 
     // --- traders -------------------------------------------------------------------------
@@ -162,6 +163,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         lease_until: i64,
         limit: u32,
     ) -> Result<Vec<Delivery>>;
+    /// Moves a pending delivery's `next_attempt_at` without counting an attempt (a claim given
+    /// back, or held by a rate limit); whether it was pending.
+    async fn defer_delivery(&self, id: i64, next_attempt_at: i64) -> Result<bool>;
     /// Records one attempt (attempts + 1, last status/error/latency, the outcome) and logs it.
     async fn record_delivery_attempt(&self, id: i64, attempt: DeliveryAttempt) -> Result<Delivery>;
     /// Oldest first.

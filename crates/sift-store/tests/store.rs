@@ -41,6 +41,7 @@ macro_rules! every_test {
             notify::channels_lifecycle,
             notify::deliveries_claim_retry_and_log,
             notify::parallel_claims_never_share_a_delivery,
+            notify::deferring_moves_only_pending_deliveries,
             misc::favourites,
             misc::audit_and_settings,
             misc::retention_prunes_old_rows,

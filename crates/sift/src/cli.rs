@@ -25,6 +25,19 @@ pub(crate) enum Command {
         Configuration: sift.toml (or --config), then SIFT_* variables (SIFT_DATABASE__URL), then flags.\n\
         The first admin: SIFT_ADMIN_EMAIL and SIFT_ADMIN_PASSWORD, or `sift user create --admin`.")]
     Serve(ServeFlags),
+    /// Cluster role: the market layer writing candles to Redis and, as leader, closes to the
+    /// stream.
+    #[command(after_help = "Example:\n  \
+        sift collector --redis-url redis://127.0.0.1:6379 --market binance --top 100 --listen 127.0.0.1:9101")]
+    Collector(sift_cluster::flags::CollectorFlags),
+    /// Cluster role: evaluates the closes of its shards and commits the signals to PostgreSQL.
+    #[command(after_help = "Example:\n  \
+        sift worker --redis-url redis://127.0.0.1:6379 --database-url postgres://sift@db/sift --listen 127.0.0.1:9102")]
+    Worker(sift_cluster::flags::WorkerFlags),
+    /// Cluster role: the REST API, stream and UI over the shared PostgreSQL and Redis.
+    #[command(after_help = "Example:\n  \
+        sift api --redis-url redis://127.0.0.1:6379 --database-url postgres://sift@db/sift --listen 0.0.0.0:8080")]
+    Api(sift_cluster::flags::ApiFlags),
     /// Apply the database migrations (serve does it on start).
     Migrate(StoreFlags),
     /// Manage user accounts.

@@ -5,6 +5,7 @@ mod backtest;
 mod bench;
 mod check;
 mod cli;
+mod cluster;
 mod fake_binance;
 mod indicators;
 mod serve;
@@ -20,6 +21,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(flags) => serve::run(&flags),
+        Command::Collector(flags) => cluster::collector(&flags),
+        Command::Worker(flags) => cluster::worker(&flags),
+        Command::Api(flags) => cluster::api(&flags),
         Command::Migrate(flags) => serve::migrate(&flags),
         Command::User(command) => serve::user(&command),
         Command::DefaultConfig => serve::default_config(),

@@ -14,11 +14,11 @@ use crate::cli::{UserCommand, UserCreateArgs};
 use sift_server::flags::StoreFlags;
 
 /// The process environment as the loaders take it.
-fn environment() -> BTreeMap<String, String> {
+pub(crate) fn environment() -> BTreeMap<String, String> {
     std::env::vars().collect()
 }
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -26,7 +26,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 /// Structured logs to stderr: `RUST_LOG` wins over `server.log_filter`.
-fn init_logging(settings: &Settings) {
+pub(crate) fn init_logging(settings: &Settings) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .or_else(|_| tracing_subscriber::EnvFilter::try_new(&settings.server.log_filter))
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));

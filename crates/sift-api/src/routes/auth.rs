@@ -172,7 +172,7 @@ async fn start_session(
         headers.append(header::SET_COOKIE, cookie);
     }
     let body = SessionView {
-        user: MeView::from(user),
+        user: MeView::new(user, &state.config.tiers),
         csrf_token,
     };
     Ok((status, headers, axum::Json(body)).into_response())
@@ -199,8 +199,12 @@ pub(crate) async fn logout(
 /// The caller.
 #[utoipa::path(get, path = "/me", tag = "auth",
     responses((status = 200, body = MeView), (status = 401, body = ErrorBody)))]
-pub(crate) async fn me(caller: Caller) -> Result<axum::Json<MeView>, ApiError> {
-    Ok(axum::Json(MeView::from(caller.require_user()?)))
+pub(crate) async fn me(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<axum::Json<MeView>, ApiError> {
+    let user = caller.require_user()?;
+    Ok(axum::Json(MeView::new(user, &state.config.tiers)))
 }
 
 /// Create an API token for `Authorization: Bearer`; the token is shown only in this answer.

@@ -3,7 +3,9 @@
 
 pub(crate) mod activity;
 pub(crate) mod admin;
+pub(crate) mod ai;
 pub(crate) mod auth;
+pub(crate) mod channels;
 pub(crate) mod evaluate;
 pub(crate) mod market;
 pub(crate) mod rules;

@@ -61,7 +61,12 @@ async fn register_login_me_logout() {
     let me = app.get(&registered, "/api/v1/me").await;
     assert_eq!(me.status, StatusCode::OK);
     let keys: Vec<&String> = me.json.as_object().unwrap().keys().collect();
-    assert_eq!(keys, ["id", "email", "tier", "is_admin"]);
+    assert_eq!(keys, ["id", "email", "tier", "is_admin", "limits"]);
+    // A free user: no own traders and no notifications by default, history yes.
+    assert_eq!(
+        me.json["limits"],
+        json!({ "custom_traders": 0, "history": true, "notifications": false, "ai": false })
+    );
 
     // The same email again, in other case: conflict.
     let again = json!({ "email": "ann@example.COM", "password": "another one" });

@@ -31,6 +31,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/traders/{id}/preview"),
     ("POST", "/api/v1/traders/{id}/backtest"),
     ("POST", "/api/v1/traders/validate"),
+    ("POST", "/api/v1/traders/draft"),
+    ("POST", "/api/v1/traders/explain"),
     ("POST", "/api/v1/traders/preview"),
     ("GET", "/api/v1/signals"),
     ("GET", "/api/v1/signals/{id}"),
@@ -48,6 +50,14 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/admin/execution/pause"),
     ("POST", "/api/v1/admin/execution/resume"),
     ("GET", "/api/v1/admin/audit"),
+    ("GET", "/api/v1/channels"),
+    ("POST", "/api/v1/channels"),
+    ("GET", "/api/v1/channels/{id}"),
+    ("DELETE", "/api/v1/channels/{id}"),
+    ("POST", "/api/v1/channels/{id}/enable"),
+    ("POST", "/api/v1/channels/{id}/disable"),
+    ("POST", "/api/v1/channels/{id}/test"),
+    ("GET", "/api/v1/channels/{id}/deliveries"),
 ];
 
 fn documented(doc: &Value) -> BTreeSet<(String, String)> {

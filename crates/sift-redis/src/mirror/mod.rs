@@ -40,6 +40,8 @@ pub struct MirrorConfig {
     pub redis: RedisConfig,
     /// How often the health PING runs (also detects Redis losing the mirror's data).
     pub ping_interval: Duration,
+    /// How often forming candles and tickers are written (closed candles go at once).
+    pub latest_interval: Duration,
     /// First wait before reconnecting; doubles per failure up to `reconnect_max`, jittered.
     pub reconnect_min: Duration,
     pub reconnect_max: Duration,
@@ -53,11 +55,13 @@ pub struct MirrorConfig {
 }
 
 impl MirrorConfig {
-    /// Defaults: PING every 2 s, reconnect after 100 ms doubling up to 5 s, drain for 5 s.
+    /// Defaults: PING every 10 s, forming candles and tickers every 2 s, reconnect after
+    /// 100 ms doubling up to 5 s, drain for 5 s.
     pub fn new(redis: RedisConfig) -> Self {
         Self {
             redis,
-            ping_interval: Duration::from_secs(2),
+            ping_interval: Duration::from_secs(10),
+            latest_interval: Duration::from_secs(2),
             reconnect_min: Duration::from_millis(100),
             reconnect_max: Duration::from_secs(5),
             drain_timeout: Duration::from_secs(5),

@@ -215,6 +215,12 @@ impl Queue {
         self.repairs.len() + self.in_flight_repairs
     }
 
+    /// Whether closed candles or repairs wait: they are written at once, where forming
+    /// candles and tickers (only the latest value counts) may wait to be gathered.
+    pub(crate) fn has_urgent_work(&self) -> bool {
+        !(self.closed.is_empty() && self.repairs.is_empty())
+    }
+
     /// Whether a flush has anything to do.
     pub(crate) fn has_work(&self) -> bool {
         !(self.closed.is_empty()

@@ -145,8 +145,10 @@ impl Writer {
         self.shared.stats.resync();
     }
 
-    /// Flushes whenever something is queued and PINGs periodically, until shutdown or a
-    /// connection failure.
+    /// Flushes what is queued and PINGs periodically, until shutdown or a connection failure.
+    /// Closed candles and repairs are written at once; forming candles and tickers at most
+    /// every `latest_interval`, each series' latest value then (they change several times a
+    /// second, and a hosted Redis bills every command).
     async fn serve(&self, conn: &mut MultiplexedConnection) -> Ended {
         // `connect` has just probed; the next PING is one interval away.
         let every = self.config.ping_interval;
@@ -156,22 +158,33 @@ impl Writer {
             if let Err(err) = self.flush_all(conn).await {
                 return Ended::Failed(err);
             }
-            // Biased: the PING comes before new writes, which could otherwise starve it.
-            tokio::select! {
-                biased;
-                () = self.shutdown.cancelled() => {
-                    let drained = timed(self.config.drain_timeout, self.flush_all(conn)).await;
-                    if let Err(err) = drained {
-                        warn!(error = %chain(&err), pending = self.depth(), "redis mirror stopped before writing everything");
-                    }
-                    return Ended::Shutdown;
+            let next_latest = tokio::time::Instant::now() + self.config.latest_interval;
+            loop {
+                let (urgent, waiting) = {
+                    let queue = self.shared.queue.lock();
+                    (queue.has_urgent_work(), queue.has_work())
+                };
+                if urgent || (waiting && tokio::time::Instant::now() >= next_latest) {
+                    break;
                 }
-                _ = ping.tick() => {
-                    if let Err(err) = self.probe(conn).await {
-                        return Ended::Failed(err);
+                // Biased: the PING comes before new writes, which could otherwise starve it.
+                tokio::select! {
+                    biased;
+                    () = self.shutdown.cancelled() => {
+                        let drained = timed(self.config.drain_timeout, self.flush_all(conn)).await;
+                        if let Err(err) = drained {
+                            warn!(error = %chain(&err), pending = self.depth(), "redis mirror stopped before writing everything");
+                        }
+                        return Ended::Shutdown;
                     }
+                    _ = ping.tick() => {
+                        if let Err(err) = self.probe(conn).await {
+                            return Ended::Failed(err);
+                        }
+                    }
+                    () = self.shared.notify.notified() => {}
+                    () = tokio::time::sleep_until(next_latest), if waiting => {}
                 }
-                () = self.shared.notify.notified() => {}
             }
         }
     }

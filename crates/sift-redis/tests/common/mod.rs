@@ -47,6 +47,7 @@ pub(crate) fn fast(redis: RedisConfig) -> MirrorConfig {
         ..redis
     });
     config.ping_interval = Duration::from_millis(50);
+    config.latest_interval = Duration::from_millis(50);
     config.reconnect_min = Duration::from_millis(10);
     config.reconnect_max = Duration::from_millis(100);
     config

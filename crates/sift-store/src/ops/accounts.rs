@@ -205,11 +205,27 @@ pub(crate) async fn revoke_api_token(db: &Db, user_id: i64, id: i64) -> Result<(
     found(db.exec(&sql).await?)
 }
 
+/// How stale `last_used_at` may get: a script calling many times a second writes once a minute
+/// (every write takes SQLite's one write lock).
+const LAST_USED_RESOLUTION_MS: i64 = 60_000;
+
 pub(crate) async fn use_api_token(db: &Db, token_hash: &str, now: i64) -> Result<Option<ApiToken>> {
     let sql = Sql::new(&format!(
-        "UPDATE api_tokens SET last_used_at = $2 WHERE token_hash = $1 RETURNING {TOKEN_COLUMNS}"
+        "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = $1"
     ))
-    .arg(token_hash)
-    .arg(now);
-    db.opt(&sql).await?.as_ref().map(token).transpose()
+    .arg(token_hash);
+    let Some(mut found) = db.opt(&sql).await?.as_ref().map(token).transpose()? else {
+        return Ok(None);
+    };
+    if found
+        .last_used_at
+        .is_none_or(|at| now - at >= LAST_USED_RESOLUTION_MS)
+    {
+        let sql = Sql::new("UPDATE api_tokens SET last_used_at = $2 WHERE id = $1")
+            .arg(found.id)
+            .arg(now);
+        db.exec(&sql).await?;
+        found.last_used_at = Some(now);
+    }
+    Ok(Some(found))
 }

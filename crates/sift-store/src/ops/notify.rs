@@ -175,6 +175,17 @@ pub(crate) async fn claim_due_deliveries(
     Ok(claimed)
 }
 
+pub(crate) async fn defer_delivery(db: &Db, id: i64, next_attempt_at: i64) -> Result<bool> {
+    let sql = Sql::new(
+        "UPDATE deliveries SET next_attempt_at = $2, updated_at = $3 \
+         WHERE id = $1 AND status = 'pending'",
+    )
+    .arg(id)
+    .arg(next_attempt_at)
+    .arg(now_ms());
+    Ok(db.exec(&sql).await? > 0)
+}
+
 pub(crate) async fn record_delivery_attempt(
     db: &Db,
     id: i64,

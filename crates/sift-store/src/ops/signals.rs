@@ -1,5 +1,7 @@
 //! Signals: idempotent inserts, filtered cursor pages, catch-up by id.
 
+use std::collections::{BTreeSet, HashMap, HashSet};
+
 use sift_core::{Interval, Symbol};
 
 use crate::model::{NewSignal, Signal, SignalCursor, SignalFilter, SignalOrder};
@@ -11,6 +13,10 @@ pub(crate) const COLUMNS: &str =
 
 /// Rows per multi-row INSERT: 9 arguments each stays far below both backends' limits.
 const INSERT_CHUNK: usize = 200;
+/// Rows per multi-row INSERT when ids are assigned here (SQLite: at most 32,766 arguments).
+const LOCKED_INSERT_CHUNK: usize = 2_000;
+/// Ids per `IN (...)` list.
+const ID_CHUNK: usize = 5_000;
 
 pub(crate) fn signal(row: &Row) -> Result<Signal> {
     Ok(Signal {
@@ -26,47 +32,40 @@ pub(crate) fn signal(row: &Row) -> Result<Signal> {
     })
 }
 
-/// Inserts inside `tx`, skipping existing keys; the new rows ordered by id.
+/// Inserts inside `tx`, skipping existing keys and signals of traders deleted meanwhile (they
+/// are skipped rather than failing the close, which would then be retried forever); the new
+/// rows ordered by id.
 ///
 /// Rows go in sorted by their unique key so concurrent commits of overlapping signals lock
 /// index entries in the same order (no deadlock on PostgreSQL), and get ids in that order.
 pub(crate) async fn insert_in(tx: &mut Tx, signals: &[NewSignal]) -> Result<Vec<Signal>> {
     let mut sorted: Vec<&NewSignal> = signals.iter().collect();
-    sorted.sort_by(|a, b| {
-        (a.trader_id, &a.symbol, a.interval.as_str(), a.open_time).cmp(&(
-            b.trader_id,
-            &b.symbol,
-            b.interval.as_str(),
-            b.open_time,
-        ))
-    });
+    sorted.sort_by(|a, b| key(a).cmp(&key(b)));
+    sorted.dedup_by(|a, b| key(a) == key(b));
+    if tx.is_exclusive_writer() {
+        insert_locked(tx, sorted).await
+    } else {
+        insert_returning(tx, &sorted).await
+    }
+}
+
+fn key(s: &NewSignal) -> (i64, &Symbol, &'static str, i64) {
+    (s.trader_id, &s.symbol, s.interval.as_str(), s.open_time)
+}
+
+/// One multi-row `INSERT ... ON CONFLICT DO NOTHING RETURNING` per chunk: safe beside other
+/// writers.
+async fn insert_returning(tx: &mut Tx, sorted: &[&NewSignal]) -> Result<Vec<Signal>> {
     let mut inserted = Vec::new();
     for chunk in sorted.chunks(INSERT_CHUNK) {
-        // Signals of traders deleted meanwhile are skipped rather than failing the close
-        // (which would then be retried forever).
         let mut sql = Sql::new(
             "INSERT INTO signals (trader_id, symbol, interval, open_time, close_time, price, \
              snapshot, created_at) SELECT * FROM (VALUES ",
         );
         for (i, s) in chunk.iter().enumerate() {
-            let snapshot = serde_json::to_string(&s.values).map_err(StoreError::corrupt)?;
-            sql.push(if i == 0 { "(" } else { ", (" })
-                .bind(s.trader_id)
-                .push(", ")
-                .bind(s.symbol.as_str())
-                .push(", ")
-                .bind(s.interval.as_str())
-                .push(", ")
-                .bind(s.open_time)
-                .push(", ")
-                .bind(s.close_time)
-                .push(", ")
-                .bind(s.price)
-                .push(", ")
-                .bind(snapshot)
-                .push(", ")
-                .bind(s.created_at)
-                .push(")");
+            sql.push(if i == 0 { "(" } else { ", (" });
+            bind_row(&mut sql, s)?;
+            sql.push(")");
         }
         // Both backends name the columns of a VALUES list column1, column2, ... The ORDER BY
         // keeps ids in key order and the lock order stable on PostgreSQL.
@@ -81,6 +80,127 @@ pub(crate) async fn insert_in(tx: &mut Tx, signals: &[NewSignal]) -> Result<Vec<
     }
     inserted.sort_by_key(|s| s.id);
     Ok(inserted)
+}
+
+/// With the write lock held nothing else inserts, so this transaction can tell beforehand
+/// which rows are new (a few indexed reads) and give them ids itself: the insert then
+/// returns no rows. Sending thousands of rows back, snapshots included, made up most of a
+/// busy close's commit on SQLite.
+async fn insert_locked(tx: &mut Tx, sorted: Vec<&NewSignal>) -> Result<Vec<Signal>> {
+    let live = existing_traders(tx, &sorted).await?;
+    let stored = stored_keys(tx, &sorted).await?;
+    let new: Vec<&NewSignal> = sorted
+        .into_iter()
+        .filter(|s| {
+            live.contains(&s.trader_id)
+                && !stored.contains(&(s.trader_id, s.symbol.as_str(), s.interval, s.open_time))
+        })
+        .collect();
+    if new.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Above every id ever used (AUTOINCREMENT's sequence), so ids only grow.
+    let last = tx
+        .one(&Sql::new(
+            "SELECT MAX(COALESCE((SELECT MAX(id) FROM signals), 0), \
+             COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'signals'), 0)) AS last",
+        ))
+        .await?
+        .i64("last")?;
+    let mut inserted = Vec::with_capacity(new.len());
+    for chunk in new.chunks(LOCKED_INSERT_CHUNK) {
+        let mut sql = Sql::new(
+            "INSERT INTO signals (id, trader_id, symbol, interval, open_time, close_time, price, \
+             snapshot, created_at) VALUES ",
+        );
+        for (i, s) in chunk.iter().enumerate() {
+            let id = last + 1 + i64::try_from(inserted.len()).unwrap_or(i64::MAX);
+            sql.push(if i == 0 { "(" } else { ", (" })
+                .bind(id)
+                .push(", ");
+            bind_row(&mut sql, s)?;
+            sql.push(")");
+            inserted.push(Signal {
+                id,
+                trader_id: s.trader_id,
+                symbol: s.symbol.clone(),
+                interval: s.interval,
+                open_time: s.open_time,
+                close_time: s.close_time,
+                price: s.price,
+                values: s.values.clone(),
+                created_at: s.created_at,
+            });
+        }
+        tx.exec(&sql).await?;
+    }
+    Ok(inserted)
+}
+
+/// Binds one row's eight values, comma separated.
+fn bind_row(sql: &mut Sql, s: &NewSignal) -> Result<()> {
+    let snapshot = serde_json::to_string(&s.values).map_err(StoreError::corrupt)?;
+    sql.bind(s.trader_id)
+        .push(", ")
+        .bind(s.symbol.as_str())
+        .push(", ")
+        .bind(s.interval.as_str())
+        .push(", ")
+        .bind(s.open_time)
+        .push(", ")
+        .bind(s.close_time)
+        .push(", ")
+        .bind(s.price)
+        .push(", ")
+        .bind(snapshot)
+        .push(", ")
+        .bind(s.created_at);
+    Ok(())
+}
+
+/// Which of the signals' traders still exist.
+async fn existing_traders(tx: &mut Tx, signals: &[&NewSignal]) -> Result<HashSet<i64>> {
+    let ids: BTreeSet<i64> = signals.iter().map(|s| s.trader_id).collect();
+    let ids: Vec<i64> = ids.into_iter().collect();
+    let mut live = HashSet::with_capacity(ids.len());
+    for chunk in ids.chunks(ID_CHUNK) {
+        let mut sql = Sql::new("SELECT id FROM traders WHERE id IN ");
+        sql.bind_list(chunk);
+        for row in tx.all(&sql).await? {
+            live.insert(row.i64("id")?);
+        }
+    }
+    Ok(live)
+}
+
+/// The keys already stored among the signals' candles (one indexed range per candle time:
+/// empty for a close seen the first time, everything on a replay).
+async fn stored_keys<'a>(
+    tx: &mut Tx,
+    signals: &[&'a NewSignal],
+) -> Result<HashSet<(i64, &'a str, Interval, i64)>> {
+    let candles: BTreeSet<(i64, Interval)> =
+        signals.iter().map(|s| (s.open_time, s.interval)).collect();
+    // Borrow the signals' own symbols so the set holds no copies.
+    let symbols: HashMap<&str, &'a str> = signals
+        .iter()
+        .map(|s| (s.symbol.as_str(), s.symbol.as_str()))
+        .collect();
+    let mut stored = HashSet::new();
+    for (open_time, interval) in candles {
+        let sql = Sql::new(
+            "SELECT trader_id, symbol FROM signals WHERE open_time = $1 AND interval = $2",
+        )
+        .arg(open_time)
+        .arg(interval.as_str());
+        for row in tx.all(&sql).await? {
+            let symbol = row.text("symbol")?;
+            if let Some(&symbol) = symbols.get(symbol.as_str()) {
+                stored.insert((row.i64("trader_id")?, symbol, interval, open_time));
+            }
+        }
+    }
+    Ok(stored)
 }
 
 pub(crate) async fn insert_signals(db: &Db, signals: &[NewSignal]) -> Result<Vec<Signal>> {

@@ -241,6 +241,19 @@ pub(crate) async fn api_tokens_lifecycle(h: &Harness) {
         .unwrap()
         .unwrap();
     assert_eq!((used.id, used.last_used_at), (created.id, Some(77)));
+    // Within a minute of the last recorded use nothing is written; a minute later it is.
+    let again = store
+        .use_api_token(&token::hash(&raw), 59_000)
+        .await
+        .unwrap();
+    assert_eq!(again.unwrap().last_used_at, Some(77));
+    let later = store
+        .use_api_token(&token::hash(&raw), 60_077)
+        .await
+        .unwrap();
+    assert_eq!(later.unwrap().last_used_at, Some(60_077));
+    let listed = store.list_api_tokens(u.id).await.unwrap();
+    assert_eq!(listed[0].last_used_at, Some(60_077));
     assert!(store.use_api_token("unknown", 1).await.unwrap().is_none());
 
     let second = store

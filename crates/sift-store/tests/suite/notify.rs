@@ -335,3 +335,61 @@ pub(crate) async fn parallel_claims_never_share_a_delivery(h: &Harness) {
     assert_eq!(all.len(), unique.len(), "a delivery was claimed twice");
     assert_eq!(unique.len(), 40);
 }
+
+pub(crate) async fn deferring_moves_only_pending_deliveries(h: &Harness) {
+    let store = h.store();
+    let u = user(store, "defer@example.com").await;
+    let channel = store
+        .create_channel(NewChannel {
+            user_id: u.id,
+            kind: ChannelKind::Webhook,
+            name: "w".to_owned(),
+            config: json!({"url": "https://example.com"}),
+            secret: Some("s".to_owned()),
+            enabled: true,
+        })
+        .await
+        .unwrap();
+    let queued = |key: &str| NewDelivery {
+        channel_id: channel.id,
+        signal_id: None,
+        idempotency_key: key.to_owned(),
+        next_attempt_at: 1_000,
+    };
+    let a = store.enqueue_delivery(queued("a")).await.unwrap().unwrap();
+    let b = store.enqueue_delivery(queued("b")).await.unwrap().unwrap();
+    // Claimed with a long lease, then given back: due again at once, no attempt counted.
+    assert_eq!(
+        store
+            .claim_due_deliveries(1_000, 90_000, 10)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(store.defer_delivery(a.id, 1_500).await.unwrap());
+    let claimed = store.claim_due_deliveries(1_500, 90_000, 10).await.unwrap();
+    assert_eq!(claimed.iter().map(|d| d.id).collect::<Vec<_>>(), vec![a.id]);
+    assert_eq!(claimed[0].attempts, 0);
+    assert!(store.list_delivery_attempts(a.id).await.unwrap().is_empty());
+    // A delivery already settled is left alone; a missing one is not pending either.
+    store
+        .record_delivery_attempt(
+            b.id,
+            DeliveryAttempt {
+                outcome: AttemptOutcome::Sent,
+                status_code: Some(200),
+                error: None,
+                latency_ms: 5,
+                at: 2_000,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(!store.defer_delivery(b.id, 0).await.unwrap());
+    assert_eq!(
+        store.get_delivery(b.id).await.unwrap().unwrap().status,
+        DeliveryStatus::Sent
+    );
+    assert!(!store.defer_delivery(999_999, 0).await.unwrap());
+}

@@ -1,0 +1,206 @@
+//! The workers' side of the close streams: the consumer group, reads, claims and acks.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use redis::aio::ConnectionLike;
+
+use crate::conn::ms;
+use crate::entry::CloseEntry;
+use crate::keys::GROUP;
+
+/// One entry delivered to this consumer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delivery {
+    pub shard: u32,
+    pub stream: String,
+    /// The stream entry id (`ms-seq`).
+    pub id: String,
+    /// The entry, or why it could not be read (a malformed entry is acked and skipped).
+    pub entry: Result<CloseEntry, String>,
+}
+
+type Fields = Option<HashMap<String, String>>;
+/// `XREADGROUP`'s reply: per stream, its entries.
+type ReadReply = Option<Vec<(String, Vec<(String, Fields)>)>>;
+
+fn decode(shard: u32, stream: &str, id: String, fields: Fields) -> Delivery {
+    let entry = match fields.as_ref().and_then(|f| f.get("e")) {
+        Some(json) => serde_json::from_str(json).map_err(|err| err.to_string()),
+        None => Err("entry without field e".to_owned()),
+    };
+    Delivery {
+        shard,
+        stream: stream.to_owned(),
+        id,
+        entry,
+    }
+}
+
+/// Creates the group on `stream` (and the stream) unless it exists. New groups start at the
+/// beginning of the stream, so nothing published before the first worker is lost.
+///
+/// # Errors
+/// A Redis failure other than "the group exists".
+pub async fn ensure_group(conn: &mut impl ConnectionLike, stream: &str) -> redis::RedisResult<()> {
+    let created: redis::RedisResult<()> = redis::cmd("XGROUP")
+        .arg("CREATE")
+        .arg(stream)
+        .arg(GROUP)
+        .arg("0")
+        .arg("MKSTREAM")
+        .query_async(conn)
+        .await;
+    match created {
+        Err(err) if err.code() == Some("BUSYGROUP") => Ok(()),
+        other => other,
+    }
+}
+
+/// Whether `err` says the group (or its stream) is gone: Redis lost its data.
+pub fn is_no_group(err: &redis::RedisError) -> bool {
+    err.code() == Some("NOGROUP")
+}
+
+/// Reads new entries of `streams` (shard, key) for `consumer`, waiting up to `block`.
+///
+/// # Errors
+/// A Redis failure ([`is_no_group`] when a group must be created again).
+pub async fn read(
+    conn: &mut impl ConnectionLike,
+    consumer: &str,
+    streams: &[(u32, String)],
+    count: usize,
+    block: Duration,
+) -> redis::RedisResult<Vec<Delivery>> {
+    if streams.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut cmd = redis::cmd("XREADGROUP");
+    cmd.arg("GROUP")
+        .arg(GROUP)
+        .arg(consumer)
+        .arg("COUNT")
+        .arg(count.max(1))
+        .arg("BLOCK")
+        .arg(ms(block).max(1))
+        .arg("STREAMS");
+    for (_, key) in streams {
+        cmd.arg(key);
+    }
+    for _ in streams {
+        cmd.arg(">");
+    }
+    let reply: ReadReply = cmd.query_async(conn).await?;
+    let mut out = Vec::new();
+    for (key, entries) in reply.unwrap_or_default() {
+        let shard = streams
+            .iter()
+            .find(|(_, k)| *k == key)
+            .map_or(0, |(s, _)| *s);
+        out.extend(
+            entries
+                .into_iter()
+                .map(|(id, fields)| decode(shard, &key, id, fields)),
+        );
+    }
+    Ok(out)
+}
+
+/// Claims every pending entry of `stream` idle at least `min_idle` for `consumer`, oldest
+/// first (`XAUTOCLAIM`, paged).
+///
+/// # Errors
+/// A Redis failure.
+pub async fn claim(
+    conn: &mut impl ConnectionLike,
+    shard: u32,
+    stream: &str,
+    consumer: &str,
+    min_idle: Duration,
+) -> redis::RedisResult<Vec<Delivery>> {
+    let mut cursor = "0-0".to_owned();
+    let mut out = Vec::new();
+    loop {
+        let reply: (String, Vec<(String, Fields)>, redis::Value) = redis::cmd("XAUTOCLAIM")
+            .arg(stream)
+            .arg(GROUP)
+            .arg(consumer)
+            .arg(ms(min_idle))
+            .arg(&cursor)
+            .arg("COUNT")
+            .arg(100)
+            .query_async(conn)
+            .await?;
+        let (next, entries, _deleted) = reply;
+        out.extend(
+            entries
+                .into_iter()
+                .map(|(id, fields)| decode(shard, stream, id, fields)),
+        );
+        if next == "0-0" {
+            break;
+        }
+        cursor = next;
+    }
+    out.sort_by_key(|d| stream_id(&d.id));
+    Ok(out)
+}
+
+/// Acknowledges entries of `stream`.
+///
+/// # Errors
+/// A Redis failure (the entries stay pending and are delivered again).
+pub async fn ack(
+    conn: &mut impl ConnectionLike,
+    stream: &str,
+    ids: &[&str],
+) -> redis::RedisResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    redis::cmd("XACK")
+        .arg(stream)
+        .arg(GROUP)
+        .arg(ids)
+        .query_async(conn)
+        .await
+}
+
+/// Entries delivered and not acknowledged on `stream`, and how many entries the group has
+/// not been delivered yet (`lag`; Redis 7), for `/health`.
+///
+/// # Errors
+/// A Redis failure.
+pub async fn backlog(
+    conn: &mut impl ConnectionLike,
+    stream: &str,
+) -> redis::RedisResult<(u64, Option<u64>)> {
+    let groups: Vec<HashMap<String, redis::Value>> = redis::cmd("XINFO")
+        .arg("GROUPS")
+        .arg(stream)
+        .query_async(conn)
+        .await?;
+    for group in groups {
+        let name = group
+            .get("name")
+            .and_then(|v| redis::from_redis_value::<String>(v).ok());
+        if name.as_deref() == Some(GROUP) {
+            let pending = group
+                .get("pending")
+                .and_then(|v| redis::from_redis_value::<u64>(v).ok())
+                .unwrap_or(0);
+            let lag = group
+                .get("lag")
+                .and_then(|v| redis::from_redis_value::<u64>(v).ok());
+            return Ok((pending, lag));
+        }
+    }
+    Ok((0, None))
+}
+
+/// An entry id as a sortable pair.
+pub fn stream_id(id: &str) -> (u64, u64) {
+    let (ms, seq) = id.split_once('-').unwrap_or((id, "0"));
+    (ms.parse().unwrap_or(0), seq.parse().unwrap_or(0))
+}

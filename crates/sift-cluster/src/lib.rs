@@ -1,0 +1,65 @@
+//! The distributed roles: `sift collector`, `sift worker` and `sift api`, over Redis Streams
+//! and PostgreSQL.
+//!
+//! ```text
+//! collectors ──candles──▶ Redis klines:* (mirror, idempotent)
+//!   leader (lease sift:leader) ──XADD (fenced Lua)──▶ sift:closes:{shard} ──XREADGROUP sift-workers──▶ workers
+//! workers (own shards by lease + rendezvous) ──commit_close──▶ PostgreSQL ──then XACK
+//!         └──PUBLISH sift:signals──▶ api instances ──▶ SSE clients
+//! api (Control) ──PUBLISH sift:traders──▶ workers (reload trader / switch)
+//! ```
+//!
+//! - Closes: one stream entry per close instant and shard (the bursts of every interval that
+//!   closed then, for the shard's symbols), so a worker sees each of its symbols' closes in
+//!   order and a rule on 1m reads the 1h candle closed at the same instant.
+//! - Leader: `SET NX PX` lease renewed every ttl/3 by compare-and-renew; the publish script
+//!   checks it atomically; `sift:published` keeps the newest published open time per
+//!   interval, from which a new leader republishes what it holds (no gap on takeover).
+//! - Shards: each worker heartbeats into `sift:workers`; a shard belongs to the live worker of
+//!   highest rendezvous weight and is held by a lease; a new owner claims the shard's pending
+//!   entries before reading new ones. Indicator state stays warm per owned symbol and is
+//!   rebuilt from Redis when a series was not continuous (ownership moved, a close missed).
+//! - At-least-once: acknowledged after the commit; commits retried while PostgreSQL is down;
+//!   duplicates are absorbed by the signals' unique key.
+//!
+//! # Layout
+//! - [`keys`]: [`ClusterKeys`], the keys and channels. [`entry`]: what travels through Redis.
+//! - [`lease`]: [`Lease`]. [`publish`]: the fenced publication. [`ownership`]: shard leases.
+//! - [`consumer`]: group, read, claim, ack. [`process`]: one entry evaluated and committed.
+//! - [`changes`]: trader changes to the workers. [`http`]: `/health` and `/metrics`.
+//! - [`collector`], [`worker`], [`api`]: the roles. [`flags`]: their flags.
+
+pub mod api;
+pub mod changes;
+pub mod collector;
+pub mod conn;
+pub mod consumer;
+pub mod entry;
+pub mod flags;
+pub mod http;
+pub mod keys;
+pub mod lease;
+pub mod ownership;
+pub mod process;
+pub mod publish;
+pub mod worker;
+
+pub use collector::CollectorOptions;
+pub use entry::{CloseEntry, EntryBurst, SignalMessage, TraderMessage, shard_of};
+pub use keys::{ClusterKeys, GROUP};
+pub use lease::{Claim, Lease};
+pub use worker::WorkerOptions;
+
+/// The notification key of a cluster role. Every api and worker must seal and open channel
+/// secrets with the same key: without `notify.secret_key` each host would make its own.
+fn notify_key(
+    settings: &sift_server::settings::Settings,
+) -> anyhow::Result<sift_notify::SecretKey> {
+    if settings.notify.secret_key.is_none() {
+        tracing::warn!(
+            "notify.secret_key is unset: using the key file in the data directory; set \
+             SIFT_NOTIFY__SECRET_KEY to the same key on every api and worker host"
+        );
+    }
+    sift_server::serve::notify_key(settings)
+}

@@ -1,0 +1,295 @@
+//! A worker's evaluation of one close entry: series made contiguous (warmed from Redis when
+//! this worker did not see the previous close), the engine, the commit (retried until the
+//! store takes it), then the signals on `sift:signals`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use parking_lot::Mutex;
+use sift_candles::CandleStore;
+use sift_core::{Candle, Interval, Symbol};
+use sift_engine::{CloseBatch, EngineConfig, Match, Trader};
+use sift_market::CloseBurst;
+use sift_redis::RedisCandleStore;
+use sift_server::Evaluator;
+use sift_server::pipeline::close_commit;
+use sift_server::traders::TraderBook;
+use sift_store::{Signal, Store};
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, info, warn};
+
+use crate::entry::{CloseEntry, SignalMessage};
+use crate::keys::ClusterKeys;
+
+/// First and longest wait between commit attempts while the store is unavailable.
+const RETRY_FIRST: Duration = Duration::from_millis(100);
+const RETRY_MAX: Duration = Duration::from_secs(2);
+/// Reads of a series' history while the close before the one processed is not in Redis yet.
+const HISTORY_ATTEMPTS: u32 = 20;
+const HISTORY_RETRY: Duration = Duration::from_millis(100);
+
+/// The traders as the engine and the stream see them, shared with the change listener.
+#[derive(Debug, Default)]
+pub struct Traders {
+    pub book: TraderBook,
+    /// The compiled traders by id (a scratch engine is built from them).
+    pub compiled: HashMap<i64, Trader>,
+}
+
+/// Evaluates and commits close entries.
+pub struct Processor {
+    pub store: Arc<dyn Store>,
+    pub evaluator: Evaluator,
+    pub candles: RedisCandleStore,
+    pub traders: Arc<Mutex<Traders>>,
+    pub paused: Arc<AtomicBool>,
+    pub history: usize,
+    pub keys: ClusterKeys,
+    /// Newest open time fed to the engine per series.
+    fed: HashMap<(Symbol, Interval), i64>,
+}
+
+impl std::fmt::Debug for Processor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Processor")
+            .field("series", &self.fed.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Processor {
+    pub fn new(
+        store: Arc<dyn Store>,
+        evaluator: Evaluator,
+        candles: RedisCandleStore,
+        traders: Arc<Mutex<Traders>>,
+        paused: Arc<AtomicBool>,
+        history: usize,
+        keys: ClusterKeys,
+    ) -> Self {
+        Self {
+            store,
+            evaluator,
+            candles,
+            traders,
+            paused,
+            history,
+            keys,
+            fed: HashMap::new(),
+        }
+    }
+
+    /// Series whose indicator state this worker holds.
+    pub fn series(&self) -> usize {
+        self.fed.len()
+    }
+
+    /// Forgets the series of shards no longer owned (they are warmed again if they come back).
+    pub fn retain(&mut self, keep: impl Fn(&Symbol) -> bool) {
+        self.fed.retain(|(symbol, _), _| keep(symbol));
+    }
+
+    /// Evaluates, commits and publishes one entry. Fails only when `cancel` fires while the
+    /// store is unavailable (the entry is then left pending for the next owner) or on a
+    /// Redis read failure while warming.
+    pub async fn process(
+        &mut self,
+        entry: &CloseEntry,
+        redis: &mut redis::aio::ConnectionManager,
+        cancel: &CancellationToken,
+    ) -> anyhow::Result<usize> {
+        let started = Instant::now();
+        let bursts: Vec<CloseBurst> = entry.bursts.iter().map(|b| b.to_burst()).collect();
+        let mut live = CloseBatch::new();
+        let mut stale = CloseBatch::new();
+        for burst in &bursts {
+            for (symbol, candle) in &burst.candles {
+                let key = (symbol.clone(), burst.interval);
+                match self.fed.get(&key) {
+                    Some(&last) if last >= candle.open_time => {
+                        stale
+                            .candles
+                            .push((symbol.clone(), burst.interval, *candle));
+                        continue;
+                    }
+                    Some(&last) if burst.interval.next_open(last) == candle.open_time => {}
+                    _ => {
+                        let history = self.history_before(symbol, burst.interval, candle).await?;
+                        self.evaluator
+                            .warm(symbol.clone(), burst.interval, history)
+                            .await?;
+                    }
+                }
+                self.fed.insert(key, candle.open_time);
+                live.candles.push((symbol.clone(), burst.interval, *candle));
+            }
+        }
+        let mut matches = if live.candles.is_empty() {
+            Vec::new()
+        } else {
+            self.evaluator.process(live).await?
+        };
+        if !stale.candles.is_empty() {
+            matches.extend(self.scratch(stale).await?);
+        }
+        let paused = self.paused.load(Ordering::SeqCst);
+        if paused {
+            matches.clear();
+        }
+        let duration = started.elapsed();
+        metrics::histogram!("sift_evaluation_seconds").record(duration.as_secs_f64());
+
+        let mut inserted: Vec<Signal> = Vec::new();
+        for burst in &bursts {
+            let mine: Vec<&Match> = matches
+                .iter()
+                .filter(|m| m.interval == burst.interval && m.open_time == burst.open_time)
+                .collect();
+            let commit = {
+                let traders = self.traders.lock();
+                close_commit(&traders.book, burst, &mine, paused, duration, now_ms())
+            };
+            inserted.extend(self.commit(commit, cancel).await?);
+            metrics::counter!("sift_closes_total", "interval" => burst.interval.to_string())
+                .increment(1);
+        }
+        metrics::counter!("sift_signals_total").increment(inserted.len() as u64);
+        self.publish(&inserted, redis).await;
+        let close_ms = entry.close_time;
+        let latency = (now_ms() - close_ms).max(0);
+        #[allow(clippy::cast_precision_loss)]
+        metrics::histogram!("sift_close_to_commit_seconds").record(latency as f64 / 1000.0);
+        debug!(
+            close_time = close_ms,
+            signals = inserted.len(),
+            "entry processed"
+        );
+        Ok(inserted.len())
+    }
+
+    /// Stored closed candles of a series opening before `candle`, read from Redis.
+    async fn history_before(
+        &self,
+        symbol: &Symbol,
+        interval: Interval,
+        candle: &Candle,
+    ) -> anyhow::Result<Vec<Candle>> {
+        let before = candle.open_time;
+        let mut attempts = 0;
+        let mut candles = loop {
+            let (store, symbol2, history) = (self.candles.clone(), symbol.clone(), self.history);
+            let mut candles = tokio::task::spawn_blocking(move || {
+                store.last_closed(&symbol2, interval, history + 1)
+            })
+            .await
+            .context("the candle read panicked")?
+            .with_context(|| format!("reading {symbol} {interval} from redis"))?;
+            candles.retain(|c| c.open_time < before);
+            // The collectors write candles behind the stream: wait a little for the close
+            // just before this one unless the series really has a hole there.
+            let complete = candles
+                .last()
+                .is_some_and(|c| interval.next_open(c.open_time) == before);
+            attempts += 1;
+            if complete || attempts >= HISTORY_ATTEMPTS {
+                if !complete {
+                    debug!(%symbol, %interval, before, "history ends before the previous close");
+                }
+                break candles;
+            }
+            tokio::time::sleep(HISTORY_RETRY).await;
+        };
+        let excess = candles.len().saturating_sub(self.history);
+        candles.drain(..excess);
+        Ok(candles)
+    }
+
+    /// Evaluates closes older than what the engine holds (an entry claimed late, after newer
+    /// ones) on a scratch engine warmed from Redis, so they still produce their signals.
+    async fn scratch(&self, batch: CloseBatch) -> anyhow::Result<Vec<Match>> {
+        metrics::counter!("sift_worker_scratch_total").increment(1);
+        info!(
+            candles = batch.candles.len(),
+            "late closes evaluated on a scratch engine"
+        );
+        let traders: Vec<Trader> = self.traders.lock().compiled.values().cloned().collect();
+        let engine = Evaluator::start(EngineConfig {
+            candle_capacity: self.history,
+            ..EngineConfig::default()
+        })?;
+        engine.set_traders(traders).await??;
+        for (symbol, interval, candle) in &batch.candles {
+            let history = self.history_before(symbol, *interval, candle).await?;
+            engine.warm(symbol.clone(), *interval, history).await?;
+        }
+        Ok(engine.process(batch).await?)
+    }
+
+    /// Commits, retrying while the store is unavailable, until `cancel`.
+    async fn commit(
+        &self,
+        commit: sift_store::CloseCommit,
+        cancel: &CancellationToken,
+    ) -> anyhow::Result<Vec<Signal>> {
+        let mut wait = RETRY_FIRST;
+        let mut attempts = 0u32;
+        loop {
+            match self.store.commit_close(commit.clone()).await {
+                Ok(inserted) => {
+                    if attempts > 0 {
+                        info!(attempts, "commit went through after retries");
+                    }
+                    return Ok(inserted);
+                }
+                Err(err) => {
+                    attempts += 1;
+                    metrics::counter!("sift_commit_retries_total").increment(1);
+                    if attempts == 1 || attempts % 10 == 0 {
+                        warn!(error = %err, attempts, "commit failed; retrying");
+                    }
+                }
+            }
+            tokio::select! {
+                () = cancel.cancelled() => anyhow::bail!("stopped while the store was unavailable"),
+                () = tokio::time::sleep(wait) => {}
+            }
+            wait = (wait * 2).min(RETRY_MAX);
+        }
+    }
+
+    /// Publishes the committed signals on `sift:signals` (one message per entry, a JSON array;
+    /// at most once: a stream client that misses one catches up from the store by
+    /// `Last-Event-ID`).
+    async fn publish(&self, signals: &[Signal], redis: &mut redis::aio::ConnectionManager) {
+        if signals.is_empty() {
+            return;
+        }
+        let messages: Vec<SignalMessage> = {
+            let traders = self.traders.lock();
+            signals
+                .iter()
+                .filter_map(|s| Some(SignalMessage::new(s, traders.book.visibility(s.trader_id)?)))
+                .collect()
+        };
+        let Ok(json) = serde_json::to_string(&messages) else {
+            return;
+        };
+        let published: redis::RedisResult<i64> = redis::cmd("PUBLISH")
+            .arg(self.keys.signals())
+            .arg(json)
+            .query_async(redis)
+            .await;
+        if let Err(err) = published {
+            warn!(error = %err, signals = messages.len(), "signals not published to the api instances");
+        }
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
