@@ -73,9 +73,23 @@ pub(crate) async fn update_user(
     };
     let updated = state.store.update_user(id, update).await?;
     state.identities.evict_user(id);
+    // A tier without notifications keeps no channel sending (re-enabling needs the tier).
+    let mut channels_disabled = 0;
+    if !updated.is_admin && updated.tier < state.config.tiers.notifications_from {
+        for channel in state.store.list_channels(id).await? {
+            if channel.enabled {
+                state
+                    .store
+                    .set_channel_enabled(id, channel.id, false)
+                    .await?;
+                channels_disabled += 1;
+            }
+        }
+    }
     let details = json!({
         "from": { "tier": user.tier, "is_admin": user.is_admin },
         "to": { "tier": updated.tier, "is_admin": updated.is_admin },
+        "channels_disabled": channels_disabled,
     });
     audit_target(&state, admin, "user.update", format!("user:{id}"), details).await?;
     Ok(axum::Json(UserView::from(&updated)))

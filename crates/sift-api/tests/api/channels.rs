@@ -328,6 +328,33 @@ async fn notifications_are_tier_gated() {
 }
 
 #[tokio::test]
+async fn an_admin_downgrade_disables_the_channels() {
+    let app = TestApp::new().await;
+    let admin = app.account("admin@example.com", Tier::Free, true).await;
+    let pro = app.account("pro@example.com", Tier::Pro, false).await;
+    let id = app
+        .post(&pro.auth, "/api/v1/channels", webhook())
+        .await
+        .id();
+    let reply = app
+        .call(
+            &admin.auth,
+            "PATCH",
+            &format!("/api/v1/admin/users/{}", pro.id),
+            Some(json!({"tier": "free"})),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let reply = app.get(&pro.auth, &format!("/api/v1/channels/{id}")).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.json["enabled"], false, "{}", reply.json);
+    let audit = app.get(&admin.auth, "/api/v1/admin/audit").await;
+    let entry = &audit.json["entries"][0];
+    assert_eq!(entry["details"]["channels_disabled"], 1, "{}", audit.json);
+    app.finish().await;
+}
+
+#[tokio::test]
 async fn bad_channels_get_stable_errors() {
     let app = TestApp::new().await;
     let pro = app.account("pro@example.com", Tier::Pro, false).await;
