@@ -24,7 +24,7 @@ use sift_market::{CloseBurst, Collector, MarketEvent};
 use sift_redis::{MirrorConfig, RedisConfig, RedisMirror};
 use sift_server::Settings;
 use sift_server::market::collector_config;
-use sift_server::pipeline::burst_close_time;
+use sift_server::pipeline::gather_instant;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
@@ -223,21 +223,8 @@ impl Role {
             };
             match event {
                 MarketEvent::Closes(first) => {
-                    let close_time = burst_close_time(&first);
-                    let mut bursts = vec![first];
-                    while let Ok(event) = events.try_recv() {
-                        match event {
-                            MarketEvent::Closes(burst)
-                                if burst_close_time(&burst) == close_time =>
-                            {
-                                bursts.push(burst);
-                            }
-                            other => {
-                                next = Some(other);
-                                break;
-                            }
-                        }
-                    }
+                    let (bursts, ahead) = gather_instant(first, &mut events);
+                    next = ahead;
                     self.on_closes(bursts).await;
                 }
                 MarketEvent::Backfilled { .. } => self.catch_up_due = true,

@@ -147,20 +147,8 @@ impl Pipeline {
                     // the other: evaluate them together, so a rule on 1m reads the 1h candle
                     // that closed at the same instant.
                     let close_time = burst_close_time(&first);
-                    let mut bursts = vec![first];
-                    while let Ok(event) = events.try_recv() {
-                        match event {
-                            MarketEvent::Closes(burst)
-                                if burst_close_time(&burst) == close_time =>
-                            {
-                                bursts.push(burst);
-                            }
-                            other => {
-                                next = Some(other);
-                                break;
-                            }
-                        }
-                    }
+                    let (bursts, ahead) = gather_instant(first, &mut events);
+                    next = ahead;
                     if let Err(err) = self.on_closes(&bursts).await {
                         warn!(close_time, error = %format!("{err:#}"), "close not processed");
                     }
@@ -427,6 +415,25 @@ pub fn close_commit(
         signals,
         outbox,
     }
+}
+
+/// The bursts of `first`'s close instant that wait in `events` right behind it, with `first`;
+/// and the event read ahead that is not one of them.
+pub fn gather_instant(
+    first: CloseBurst,
+    events: &mut mpsc::Receiver<MarketEvent>,
+) -> (Vec<CloseBurst>, Option<MarketEvent>) {
+    let close_time = burst_close_time(&first);
+    let mut bursts = vec![first];
+    while let Ok(event) = events.try_recv() {
+        match event {
+            MarketEvent::Closes(burst) if burst_close_time(&burst) == close_time => {
+                bursts.push(burst);
+            }
+            other => return (bursts, Some(other)),
+        }
+    }
+    (bursts, None)
 }
 
 /// When the candles of a burst closed (their close time is open time + interval - 1 ms).
