@@ -7,14 +7,15 @@
 //! `?last_event_id=`) are replayed from the store, and live signals already replayed are
 //! skipped, so none is lost or doubled across a reconnect.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
+use std::fmt::Write as _;
 use std::time::Duration;
 
+use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue};
-use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::Response;
 use futures_util::Stream;
 use serde::Deserialize;
 use serde_json::json;
@@ -118,7 +119,7 @@ pub(crate) async fn stream(
     let mut connection = Connection {
         receiver,
         _candles: candles,
-        pending: VecDeque::new(),
+        pending: String::new(),
         topics,
         caller,
         replayed_up_to: i64::MIN,
@@ -131,20 +132,24 @@ pub(crate) async fn stream(
         }
     }
     let keep_alive = Duration::from_secs(state.config.stream.keep_alive_secs.max(1));
-    let sse = Sse::new(events(connection)).keep_alive(KeepAlive::new().interval(keep_alive));
-    let mut response = sse.into_response();
+    let mut response = Response::new(Body::from_stream(events(connection, keep_alive)));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     // Tell buffering proxies (nginx) to pass events through at once.
-    response
-        .headers_mut()
-        .insert("x-accel-buffering", HeaderValue::from_static("no"));
+    headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
     Ok(response)
 }
 
 /// One SSE client.
 struct Connection {
     receiver: broadcast::Receiver<HubEvent>,
-    /// Events ready to send, in order.
-    pending: VecDeque<Event>,
+    /// Events ready to send, in order, in the text/event-stream format: everything a hub
+    /// batch holds for this client goes out as one chunk.
+    pending: String,
     topics: Topics,
     caller: Caller,
     /// Live signals up to this id were sent by the replay.
@@ -161,7 +166,7 @@ impl Connection {
     async fn replay(&mut self, state: &AppState, after: i64) -> Result<(), ApiError> {
         let history = state.config.tiers.history_from;
         if !(self.caller.is_admin() || self.caller.tier() >= history) {
-            self.pending.push_back(resync("no_history"));
+            resync(&mut self.pending, "no_history");
             return Ok(());
         }
         let limit = state.config.stream.replay_limit;
@@ -171,13 +176,13 @@ impl Connection {
             .signals_after_id(Some(&*ids), after, limit.saturating_add(1))
             .await?;
         if signals.len() > limit as usize {
-            self.pending.push_back(resync("too_many_missed"));
+            resync(&mut self.pending, "too_many_missed");
             return Ok(());
         }
         for signal in &signals {
             let json = serde_json::to_string(&SignalView::from(signal))
                 .map_err(|e| ApiError::internal(format!("serializing a signal: {e}")))?;
-            self.pending.push_back(signal_event(signal.id, &json));
+            push_event(&mut self.pending, "signal", Some(signal.id), &json);
             self.replayed_up_to = self.replayed_up_to.max(signal.id);
         }
         Ok(())
@@ -192,15 +197,14 @@ impl Connection {
                 }
                 for item in items.iter() {
                     if item.id > self.replayed_up_to && self.caller.can_see(&item.visibility) {
-                        self.pending.push_back(signal_event(item.id, &item.json));
+                        push_event(&mut self.pending, "signal", Some(item.id), &item.json);
                     }
                 }
             }
             HubEvent::Tickers(items) => {
                 for (symbol, json) in items.iter() {
                     if self.topics.all_tickers || self.topics.tickers.contains(symbol) {
-                        self.pending
-                            .push_back(Event::default().event("ticker").data(json.as_ref()));
+                        push_event(&mut self.pending, "ticker", None, json);
                     }
                 }
             }
@@ -208,8 +212,7 @@ impl Connection {
                 for item in items.iter() {
                     let wanted = self.topics.candles.get(&item.interval);
                     if wanted.is_some_and(|symbols| symbols.contains(&item.symbol)) {
-                        self.pending
-                            .push_back(Event::default().event("candle").data(item.json.as_ref()));
+                        push_event(&mut self.pending, "candle", None, &item.json);
                     }
                 }
             }
@@ -217,41 +220,73 @@ impl Connection {
     }
 }
 
-fn signal_event(id: i64, json: &str) -> Event {
-    Event::default()
-        .event("signal")
-        .id(id.to_string())
-        .data(json)
+/// Appends one event: `event:`, `id:` when given, one `data:` line per line of `data`, and
+/// the blank line that ends it.
+fn push_event(out: &mut String, name: &str, id: Option<i64>, data: &str) {
+    out.push_str("event: ");
+    out.push_str(name);
+    out.push('\n');
+    if let Some(id) = id {
+        let _ = writeln!(out, "id: {id}");
+    }
+    for line in data.split('\n') {
+        out.push_str("data: ");
+        out.push_str(line.strip_suffix('\r').unwrap_or(line));
+        out.push('\n');
+    }
+    out.push('\n');
 }
 
-fn resync(reason: &str) -> Event {
-    Event::default()
-        .event("resync")
-        .data(json!({ "reason": reason }).to_string())
+fn resync(out: &mut String, reason: &str) {
+    push_event(
+        out,
+        "resync",
+        None,
+        &json!({ "reason": reason }).to_string(),
+    );
 }
 
-/// The connection as a stream of events; ends when the hub shuts down.
-fn events(connection: Connection) -> impl Stream<Item = Result<Event, Infallible>> {
-    futures_util::stream::unfold(connection, |mut conn| async move {
+/// Hub events taken at once before the chunk they make is sent.
+const BATCH_EVENTS: usize = 64;
+
+/// The connection as a stream of text/event-stream chunks (a keep-alive comment after
+/// `keep_alive` without events); ends when the hub shuts down.
+fn events(
+    connection: Connection,
+    keep_alive: Duration,
+) -> impl Stream<Item = Result<Bytes, Infallible>> {
+    futures_util::stream::unfold(connection, move |mut conn| async move {
         loop {
-            if let Some(event) = conn.pending.pop_front() {
-                return Some((Ok(event), conn));
+            if !conn.pending.is_empty() {
+                let chunk = Bytes::from(std::mem::take(&mut conn.pending));
+                return Some((Ok(chunk), conn));
             }
             let received = tokio::select! {
                 () = conn.shutdown.cancelled() => return None,
-                received = conn.receiver.recv() => received,
+                received = tokio::time::timeout(keep_alive, conn.receiver.recv()) => received,
             };
-            match received {
-                Ok(event) => conn.accept(event),
-                Err(RecvError::Lagged(missed)) => {
-                    metrics::counter!("sift_stream_lagged_total").increment(1);
-                    conn.pending.push_back(
-                        Event::default()
-                            .event("resync")
-                            .data(json!({ "reason": "lagged", "missed": missed }).to_string()),
-                    );
+            let Ok(mut received) = received else {
+                return Some((Ok(Bytes::from_static(b":\n\n")), conn));
+            };
+            // Whatever else is already waiting joins the same chunk.
+            for _ in 0..BATCH_EVENTS {
+                match received {
+                    Ok(event) => conn.accept(event),
+                    Err(RecvError::Lagged(missed)) => {
+                        metrics::counter!("sift_stream_lagged_total").increment(1);
+                        let data = json!({ "reason": "lagged", "missed": missed }).to_string();
+                        push_event(&mut conn.pending, "resync", None, &data);
+                    }
+                    Err(RecvError::Closed) => return None,
                 }
-                Err(RecvError::Closed) => return None,
+                match conn.receiver.try_recv() {
+                    Err(broadcast::error::TryRecvError::Empty) => break,
+                    Err(broadcast::error::TryRecvError::Closed) => return None,
+                    Err(broadcast::error::TryRecvError::Lagged(missed)) => {
+                        received = Err(RecvError::Lagged(missed));
+                    }
+                    Ok(event) => received = Ok(event),
+                }
             }
         }
     })
@@ -276,6 +311,20 @@ impl Drop for ClientGuard {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn events_are_framed_as_text_event_stream() {
+        let mut out = String::new();
+        push_event(&mut out, "signal", Some(7), r#"{"a":1}"#);
+        push_event(&mut out, "note", None, "one\r\ntwo");
+        resync(&mut out, "lagged");
+        assert_eq!(
+            out,
+            "event: signal\nid: 7\ndata: {\"a\":1}\n\n\
+             event: note\ndata: one\ndata: two\n\n\
+             event: resync\ndata: {\"reason\":\"lagged\"}\n\n"
+        );
+    }
 
     #[test]
     fn topics_parse() {

@@ -11,6 +11,7 @@ use parking_lot::Mutex;
 use sift_server::Evaluator;
 use sift_server::traders::compile;
 use sift_store::Store;
+use sift_traders::Symbols;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
@@ -41,12 +42,18 @@ impl Shared {
             .list_traders(&sift_store::TraderFilter::default())
             .await?;
         let mut compiled = Vec::with_capacity(stored.len());
-        let mut traders = Traders::default();
+        let mut traders = Traders {
+            ranked: self.traders.lock().ranked.clone(),
+            ..Traders::default()
+        };
         for trader in &stored {
-            match compile(trader, &[]) {
+            match compile(trader, &traders.ranked) {
                 Ok(engine) => {
                     traders.book.insert(trader);
                     traders.compiled.insert(trader.id, engine.clone());
+                    if matches!(trader.def.symbols, Symbols::Top(_)) {
+                        traders.top.insert(trader.id, trader.clone());
+                    }
                     compiled.push(engine);
                 }
                 Err(err) => warn!(trader = trader.id, error = %err, "trader skipped"),
@@ -75,12 +82,18 @@ impl Shared {
             TraderMessage::Changed { id } => match self.store.get_trader(id).await? {
                 None => self.remove(id).await?,
                 Some(stored) => {
-                    let engine = compile(&stored, &[])?;
-                    {
+                    let engine = {
                         let mut traders = self.traders.lock();
+                        let engine = compile(&stored, &traders.ranked)?;
                         traders.book.insert(&stored);
                         traders.compiled.insert(id, engine.clone());
-                    }
+                        if matches!(stored.def.symbols, Symbols::Top(_)) {
+                            traders.top.insert(id, stored);
+                        } else {
+                            traders.top.remove(&id);
+                        }
+                        engine
+                    };
                     self.evaluator.upsert(engine).await??;
                 }
             },
@@ -93,6 +106,7 @@ impl Shared {
             let mut traders = self.traders.lock();
             traders.book.remove(id);
             traders.compiled.remove(&id);
+            traders.top.remove(&id);
         }
         self.evaluator
             .remove(sift_engine::TraderId(u64::try_from(id)?))

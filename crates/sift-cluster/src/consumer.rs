@@ -199,6 +199,48 @@ pub async fn backlog(
     Ok((0, None))
 }
 
+/// Whether `stream` holds entries the group has not finished with: pending ones, or ones
+/// after its last delivered id (also when the group is missing and the stream is not empty,
+/// since a new group reads from the start). Unlike `lag`, this stays exact after trims and
+/// deletions.
+///
+/// # Errors
+/// A Redis failure.
+pub async fn undelivered(conn: &mut impl ConnectionLike, stream: &str) -> redis::RedisResult<bool> {
+    let newest: Vec<(String, redis::Value)> = redis::cmd("XREVRANGE")
+        .arg(stream)
+        .arg("+")
+        .arg("-")
+        .arg("COUNT")
+        .arg(1)
+        .query_async(conn)
+        .await?;
+    let Some((newest, _)) = newest.into_iter().next() else {
+        // Empty or missing: nothing to deliver; pending entries whose data is gone are lost.
+        return Ok(false);
+    };
+    let groups: redis::RedisResult<Vec<HashMap<String, redis::Value>>> = redis::cmd("XINFO")
+        .arg("GROUPS")
+        .arg(stream)
+        .query_async(conn)
+        .await;
+    for group in groups? {
+        let field = |name: &str| group.get(name).cloned().unwrap_or(redis::Value::Nil);
+        if redis::from_redis_value::<String>(&field("name"))
+            .ok()
+            .as_deref()
+            != Some(GROUP)
+        {
+            continue;
+        }
+        let pending = redis::from_redis_value::<u64>(&field("pending")).unwrap_or(0);
+        let delivered =
+            redis::from_redis_value::<String>(&field("last-delivered-id")).unwrap_or_default();
+        return Ok(pending > 0 || stream_id(&newest) > stream_id(&delivered));
+    }
+    Ok(true)
+}
+
 /// An entry id as a sortable pair.
 pub fn stream_id(id: &str) -> (u64, u64) {
     let (ms, seq) = id.split_once('-').unwrap_or((id, "0"));

@@ -121,7 +121,8 @@ pub struct WorkerFlags {
     /// Entries pending this long under any consumer are claimed, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 60_000)]
     pub claim_idle_ms: u64,
-    /// Seconds between fallback ticks (stuck entries claimed, backlog figures refreshed).
+    /// Seconds between fallback ticks (stuck entries claimed, published closes never committed
+    /// enqueued again, backlog figures refreshed).
     #[arg(long, value_name = "S", default_value_t = 60)]
     pub fallback_s: u64,
 }

@@ -21,11 +21,16 @@
 //!   rebuilt from Redis when a series was not continuous (ownership moved, a close missed).
 //! - At-least-once: acknowledged after the commit; commits retried while PostgreSQL is down;
 //!   duplicates are absorbed by the signals' unique key.
+//! - No close lost: each commit records its shard and close in PostgreSQL (`shard_closes`);
+//!   the fallback tick rebuilds from Redis's candles the published closes a shard never
+//!   committed (stream entries lost with Redis, trimmed or deleted) and enqueues them again.
 //!
 //! # Layout
 //! - [`keys`]: [`ClusterKeys`], the keys and channels. [`entry`]: what travels through Redis.
 //! - [`lease`]: [`Lease`]. [`publish`]: the fenced publication. [`ownership`]: shard leases.
 //! - [`consumer`]: group, read, claim, ack. [`process`]: one entry evaluated and committed.
+//! - [`recover`]: the fallback tick's closes published but never committed, enqueued again.
+//! - [`tickers`]: tickers from Redis for the engine and the `top = N` ranking.
 //! - [`changes`]: trader changes to the workers. [`http`]: `/health` and `/metrics`.
 //! - [`collector`], [`worker`], [`api`]: the roles. [`flags`]: their flags.
 
@@ -42,6 +47,8 @@ pub mod lease;
 pub mod ownership;
 pub mod process;
 pub mod publish;
+pub mod recover;
+pub mod tickers;
 pub mod worker;
 
 pub use collector::CollectorOptions;

@@ -16,13 +16,14 @@ use sift_market::CloseBurst;
 use sift_redis::RedisCandleStore;
 use sift_server::Evaluator;
 use sift_server::pipeline::close_commit;
-use sift_server::traders::TraderBook;
+use sift_server::traders::{TraderBook, compile};
 use sift_store::{Signal, Store};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
 use crate::entry::{CloseEntry, SignalMessage};
 use crate::keys::ClusterKeys;
+use crate::tickers;
 
 /// First and longest wait between commit attempts while the store is unavailable.
 const RETRY_FIRST: Duration = Duration::from_millis(100);
@@ -37,6 +38,10 @@ pub struct Traders {
     pub book: TraderBook,
     /// The compiled traders by id (a scratch engine is built from them).
     pub compiled: HashMap<i64, Trader>,
+    /// The universe by 24 h quote volume, highest first, for `symbols = {top = N}`.
+    pub ranked: Vec<Symbol>,
+    /// The stored traders with `symbols = {top = N}`, compiled again when the ranking moves.
+    pub top: HashMap<i64, sift_store::Trader>,
 }
 
 /// Evaluates and commits close entries.
@@ -50,6 +55,8 @@ pub struct Processor {
     pub keys: ClusterKeys,
     /// Newest open time fed to the engine per series.
     fed: HashMap<(Symbol, Interval), i64>,
+    /// When the universe was last ranked.
+    ranked_at: Option<Instant>,
 }
 
 impl std::fmt::Debug for Processor {
@@ -79,6 +86,7 @@ impl Processor {
             history,
             keys,
             fed: HashMap::new(),
+            ranked_at: None,
         }
     }
 
@@ -92,19 +100,43 @@ impl Processor {
         self.fed.retain(|(symbol, _), _| keep(symbol));
     }
 
-    /// Evaluates, commits and publishes one entry. Fails only when `cancel` fires while the
-    /// store is unavailable (the entry is then left pending for the next owner) or on a
-    /// Redis read failure while warming.
+    /// Evaluates, commits and publishes one entry of `shard`. Fails only when `cancel` fires
+    /// while the store is unavailable (the entry is then left pending for the next owner) or on
+    /// a Redis read failure while warming.
     pub async fn process(
         &mut self,
+        shard: u32,
         entry: &CloseEntry,
         redis: &mut redis::aio::ConnectionManager,
         cancel: &CancellationToken,
     ) -> anyhow::Result<usize> {
         let started = Instant::now();
+        if self
+            .ranked_at
+            .is_none_or(|at| at.elapsed() >= tickers::RANK_EVERY)
+        {
+            self.ranked_at = Some(Instant::now());
+            if let Err(err) = self.rank(redis, entry.close_time).await {
+                warn!(error = %format!("{err:#}"), "ranking the universe failed");
+            }
+        }
         let bursts: Vec<CloseBurst> = entry.bursts.iter().map(|b| b.to_burst()).collect();
         let mut live = CloseBatch::new();
         let mut stale = CloseBatch::new();
+        // The latest tickers of the entry's symbols, applied before its candles as in `serve`.
+        let mut symbols: Vec<Symbol> = bursts
+            .iter()
+            .flat_map(|b| b.candles.iter().map(|(s, _)| s.clone()))
+            .collect();
+        symbols.sort();
+        symbols.dedup();
+        match tickers::read(redis, self.candles.keys(), &symbols, entry.close_time).await {
+            Ok(tickers) => {
+                live.tickers.clone_from(&tickers);
+                stale.tickers = tickers;
+            }
+            Err(err) => warn!(error = %err, "tickers not read; the close is evaluated without"),
+        }
         for burst in &bursts {
             for (symbol, candle) in &burst.candles {
                 let key = (symbol.clone(), burst.interval);
@@ -128,6 +160,9 @@ impl Processor {
             }
         }
         let mut matches = if live.candles.is_empty() {
+            if !live.tickers.is_empty() {
+                self.evaluator.tickers(live.tickers).await?;
+            }
             Vec::new()
         } else {
             self.evaluator.process(live).await?
@@ -152,7 +187,7 @@ impl Processor {
                 let traders = self.traders.lock();
                 close_commit(&traders.book, burst, &mine, paused, duration, now_ms())
             };
-            inserted.extend(self.commit(commit, cancel).await?);
+            inserted.extend(self.commit(shard, commit, cancel).await?);
             metrics::counter!("sift_closes_total", "interval" => burst.interval.to_string())
                 .increment(1);
         }
@@ -168,6 +203,55 @@ impl Processor {
             "entry processed"
         );
         Ok(inserted.len())
+    }
+
+    /// Ranks the universe by the tickers in Redis and compiles again the `top = N` traders
+    /// whose members changed.
+    async fn rank(
+        &mut self,
+        redis: &mut redis::aio::ConnectionManager,
+        at: i64,
+    ) -> anyhow::Result<()> {
+        let candles = self.candles.clone();
+        let universe = tokio::task::spawn_blocking(move || candles.symbols())
+            .await
+            .context("the symbol read panicked")?
+            .context("reading the symbols from redis")?;
+        let read = tickers::read(redis, self.candles.keys(), &universe, at).await?;
+        let ranked = tickers::rank(&universe, &read);
+        let changed: Vec<Trader> = {
+            let mut traders = self.traders.lock();
+            if traders.ranked == ranked {
+                return Ok(());
+            }
+            let old = std::mem::replace(&mut traders.ranked, ranked);
+            let mut changed = Vec::new();
+            for stored in traders.top.values() {
+                let sift_traders::Symbols::Top(n) = stored.def.symbols else {
+                    continue;
+                };
+                let n = usize::try_from(n).unwrap_or(usize::MAX);
+                let before = &old[..n.min(old.len())];
+                if before != &traders.ranked[..n.min(traders.ranked.len())] {
+                    changed.push(compile(stored, &traders.ranked)?);
+                }
+            }
+            for trader in &changed {
+                let id = i64::try_from(trader.id.0)?;
+                traders.compiled.insert(id, trader.clone());
+            }
+            changed
+        };
+        if !changed.is_empty() {
+            info!(
+                traders = changed.len(),
+                "top-N traders follow the new ranking"
+            );
+        }
+        for trader in changed {
+            self.evaluator.upsert(trader).await??;
+        }
+        Ok(())
     }
 
     /// Stored closed candles of a series opening before `candle`, read from Redis.
@@ -228,16 +312,18 @@ impl Processor {
         Ok(engine.process(batch).await?)
     }
 
-    /// Commits, retrying while the store is unavailable, until `cancel`.
+    /// Commits (recording that `shard` committed the close), retrying while the store is
+    /// unavailable, until `cancel`.
     async fn commit(
         &self,
+        shard: u32,
         commit: sift_store::CloseCommit,
         cancel: &CancellationToken,
     ) -> anyhow::Result<Vec<Signal>> {
         let mut wait = RETRY_FIRST;
         let mut attempts = 0u32;
         loop {
-            match self.store.commit_close(commit.clone()).await {
+            match self.store.commit_shard_close(shard, commit.clone()).await {
                 Ok(inserted) => {
                     if attempts > 0 {
                         info!(attempts, "commit went through after retries");

@@ -6,7 +6,8 @@
 //! others when its leases lapse, and the new owner claims the shard's pending entries first
 //! (`XAUTOCLAIM`), so they are processed in order before new ones; the unique key on signals
 //! makes a redelivery harmless. Every fallback tick the owner also claims entries pending
-//! longer than `claim_idle` under any consumer.
+//! longer than `claim_idle` under any consumer, and enqueues again the published closes its
+//! shards never committed ([`recover`]).
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -33,10 +34,13 @@ use crate::entry::shard_of;
 use crate::keys::ClusterKeys;
 use crate::ownership::Ownership;
 use crate::process::{Processor, Traders};
+use crate::recover;
 
 /// The backlog figures (`XINFO GROUPS` per owned shard) are refreshed every this many
 /// fallback ticks, to spare Redis commands.
 const BACKLOG_EVERY: u64 = 5;
+/// Old shard records are pruned every this many fallback ticks.
+const PRUNE_EVERY: u64 = 60;
 /// Wait after a Redis failure before trying again.
 const BACKOFF: Duration = Duration::from_millis(500);
 
@@ -55,7 +59,7 @@ pub struct WorkerOptions {
     pub batch: usize,
     /// Entries pending this long under any consumer are claimed by the shard's owner.
     pub claim_idle: Duration,
-    /// How often the fallback tick runs (claims, backlog figures).
+    /// How often the fallback tick runs (claims, lost closes, backlog figures).
     pub fallback_every: Duration,
     /// The health and metrics listener.
     pub listen: Option<SocketAddr>,
@@ -70,6 +74,7 @@ struct Status {
     entries: u64,
     signals: u64,
     claimed: u64,
+    recovered: u64,
     pending: BTreeMap<u32, u64>,
     lag: BTreeMap<u32, u64>,
     series: usize,
@@ -156,6 +161,7 @@ pub async fn run(
                     "entries_processed": s.entries,
                     "signals_committed": s.signals,
                     "entries_claimed": s.claimed,
+                    "entries_recovered": s.recovered,
                     "pending": s.pending,
                     "lag": s.lag,
                     "series": s.series,
@@ -237,6 +243,9 @@ impl Worker {
                 next_fallback = Instant::now() + self.options.fallback_every;
                 if let Err(err) = self.fallback(cancel).await {
                     self.failed(&err);
+                }
+                if let Err(err) = self.recover().await {
+                    warn!(error = %format!("{err:#}"), "lost closes not recovered");
                 }
             }
             let streams: Vec<(u32, String)> = self
@@ -394,6 +403,36 @@ impl Worker {
         Ok(())
     }
 
+    /// Finds closes published but never committed on the owned shards and appends them to
+    /// their streams again ([`recover`]); prunes old shard records now and then.
+    async fn recover(&mut self) -> anyhow::Result<()> {
+        let owned = self.ownership.owned().clone();
+        if owned.is_empty() {
+            return Ok(());
+        }
+        if self.fallbacks % PRUNE_EVERY == 1 {
+            self.processor
+                .store
+                .prune_shard_closes(recover::now_ms() - recover::RETAIN_MS)
+                .await
+                .context("pruning shard records")?;
+        }
+        let recovery = recover::Recovery {
+            store: Arc::clone(&self.processor.store),
+            candles: self.processor.candles.clone(),
+            history: self.processor.history,
+            keys: self.keys.clone(),
+            shards: self.options.shards,
+            grace: self.options.claim_idle,
+        };
+        let enqueued = recovery.run(self.conn().await?, &owned).await?;
+        if enqueued > 0 {
+            metrics::counter!("sift_worker_recovered_total").increment(enqueued as u64);
+            self.status.lock().recovered += enqueued as u64;
+        }
+        Ok(())
+    }
+
     /// Processes deliveries in order, acknowledging each after its commit. After a failure
     /// (stopping while the store is down, Redis unreachable) the rest stay pending: the
     /// shard's next owner, or the fallback tick after `claim_idle`, claims them.
@@ -405,7 +444,11 @@ impl Worker {
                         return;
                     };
                     let mut conn = conn;
-                    match self.processor.process(entry, &mut conn, cancel).await {
+                    match self
+                        .processor
+                        .process(delivery.shard, entry, &mut conn, cancel)
+                        .await
+                    {
                         Ok(signals) => {
                             let mut status = self.status.lock();
                             status.entries += 1;

@@ -3,6 +3,7 @@
 use std::borrow::Borrow;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize, Serializer};
 
@@ -14,9 +15,12 @@ use crate::Error;
 /// upper case (Binance stream names are lower case, REST and file names upper case), so two
 /// spellings of one pair compare equal. Ordered and hashed by the name, so maps keyed by symbol
 /// iterate alphabetically when they are ordered.
+///
+/// The name is shared: a clone (every candle, match and signal carries its symbol) is a
+/// reference count, not an allocation.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
 #[serde(try_from = "String")]
-pub struct Symbol(String);
+pub struct Symbol(Arc<str>);
 
 impl Symbol {
     /// Shortest accepted name, in characters.
@@ -27,7 +31,7 @@ impl Symbol {
     /// Validates and normalises `name`; see [`Symbol`] for what is accepted.
     pub fn new(name: &str) -> Result<Self, Error> {
         if is_valid(name) {
-            Ok(Self(name.to_ascii_uppercase()))
+            Ok(Self(name.to_ascii_uppercase().into()))
         } else {
             Err(Error::InvalidSymbol(name.to_owned()))
         }
@@ -56,11 +60,10 @@ impl FromStr for Symbol {
 impl TryFrom<String> for Symbol {
     type Error = Error;
 
-    /// Reuses the allocation when `name` is already upper case.
     fn try_from(mut name: String) -> Result<Self, Self::Error> {
         if is_valid(&name) {
             name.make_ascii_uppercase();
-            Ok(Self(name))
+            Ok(Self(name.into()))
         } else {
             Err(Error::InvalidSymbol(name))
         }
@@ -69,7 +72,7 @@ impl TryFrom<String> for Symbol {
 
 impl From<Symbol> for String {
     fn from(symbol: Symbol) -> Self {
-        symbol.0
+        symbol.0.as_ref().to_owned()
     }
 }
 

@@ -362,7 +362,7 @@ mod tests {
             c.close_time = c.open_time + 59_999;
             state.store(Interval::M1, c, 1000);
         }
-        state.rebuild(SignalMode::Edge)
+        state.rebuild(SignalMode::Edge, crate::candles::Warming::own())
     }
 
     fn same_values(a: &[f64], b: &[f64]) -> bool {

@@ -3,11 +3,13 @@
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 use sift_core::{Candle, Interval, Symbol, Ticker};
 
 use crate::block::{Block, LANES};
+use crate::candles::Warming;
 use crate::kernel::Kernel;
 use crate::key::Interner;
 use crate::matches::Scratch;
@@ -15,7 +17,7 @@ use crate::plan::Plan;
 use crate::signal::Cooldowns;
 use crate::slots::Slots;
 use crate::symbol::SymbolState;
-use crate::{CloseBatch, EngineConfig, EngineStats, Error, Match, Trader, TraderId};
+use crate::{CandleHistory, CloseBatch, EngineConfig, EngineStats, Error, Match, Trader, TraderId};
 
 /// Evaluates many traders at every candle close over shared, incremental indicators.
 ///
@@ -40,6 +42,10 @@ pub struct Engine {
     ranks: Vec<u32>,
     scratch: Scratch,
     ignored: u64,
+    /// Where warming reads candles; `None`: the engine's own rings, `candle_capacity` deep.
+    history: Option<Arc<dyn CandleHistory>>,
+    /// Series warmed from fewer candles than their own ring would have held.
+    short_warms: AtomicU64,
 }
 
 impl Engine {
@@ -48,6 +54,20 @@ impl Engine {
         Self {
             config,
             ..Self::default()
+        }
+    }
+
+    /// An engine without traders that keeps no candles of its own but the newest of each
+    /// series, and warms from `history` instead: new indicators after a trader change, and a
+    /// series after [`Engine::warm`], are replayed from at most
+    /// [`EngineConfig::candle_capacity`] candles of `history`, up to the newest candle this
+    /// engine processed of that series. As long as `history` holds those candles, values and
+    /// matches are those of [`Engine::new`] with the same configuration (see
+    /// [`CandleHistory`]).
+    pub fn with_history(config: EngineConfig, history: Arc<dyn CandleHistory>) -> Self {
+        Self {
+            history: Some(history),
+            ..Self::new(config)
         }
     }
 
@@ -86,9 +106,14 @@ impl Engine {
         let mode = self.config.mode;
         let parallel = self.config.parallel && self.symbols.len() > 1;
         let mut states = self.take_states(parallel);
+        let warming = Warming {
+            history: self.history.as_deref(),
+            window: self.config.candle_capacity,
+            short: &self.short_warms,
+        };
         let rebind = |((symbol, kernel), state): ((&mut SymbolState, Arc<Kernel>), &mut State)| {
             let old = std::mem::take(state);
-            *state = symbol.rebind(&plan, kernel, old, mode);
+            *state = symbol.rebind(&plan, kernel, old, mode, warming);
         };
         if parallel {
             self.symbols
@@ -174,7 +199,7 @@ impl Engine {
     /// indicator and signal state is rebuilt from all its stored candles before the next
     /// evaluation, with no matches for the history. Returns how many candles were stored.
     pub fn warm(&mut self, symbol: &Symbol, interval: Interval, candles: &[Candle]) -> usize {
-        let capacity = self.config.candle_capacity;
+        let capacity = self.ring_capacity();
         let i = self.state_index(symbol);
         let state = &mut self.symbols[i];
         candles
@@ -208,7 +233,7 @@ impl Engine {
             .collect();
         order.sort_by_key(|&i| batch.candles[i].2.close_time);
         self.add_symbols(order.iter().map(|&i| &batch.candles[i].0));
-        let capacity = self.config.candle_capacity;
+        let capacity = self.ring_capacity();
         let mut out = Vec::new();
         let same_instant =
             |&a: &usize, &b: &usize| batch.candles[a].2.close_time == batch.candles[b].2.close_time;
@@ -249,6 +274,16 @@ impl Engine {
             indicators: self.blocks.iter().map(Block::indicators).sum(),
             stored_candles: self.symbols.iter().map(SymbolState::stored_candles).sum(),
             ignored_candles: self.ignored,
+            short_warms: self.short_warms.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Candles the engine keeps per series: the candle capacity, or with an external history
+    /// only the newest (what a close evaluates and bounds what warming reads).
+    fn ring_capacity(&self) -> usize {
+        match self.history {
+            Some(_) => 1,
+            None => self.config.candle_capacity,
         }
     }
 
@@ -379,7 +414,12 @@ impl Engine {
         }
         let mode = self.config.mode;
         let symbols = &self.symbols;
-        let rebuild = |block: &mut Block| block.rebuild(symbols, mode);
+        let warming = Warming {
+            history: self.history.as_deref(),
+            window: self.config.candle_capacity,
+            short: &self.short_warms,
+        };
+        let rebuild = |block: &mut Block| block.rebuild(symbols, mode, warming);
         if self.config.parallel {
             self.blocks.par_iter_mut().for_each(rebuild);
         } else {

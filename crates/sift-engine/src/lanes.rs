@@ -11,7 +11,7 @@ use sift_core::{Candle, Interval};
 use sift_rules::program::{BinaryOp, UnaryOp};
 
 use crate::block::{Block, LANES, Mask};
-use crate::candles::CandleRing;
+use crate::candles::{Feed, Warming};
 use crate::eval::{signal, ticker_value};
 use crate::kernel::NONE;
 use crate::signal::{Match, SignalMode, admit, candidates};
@@ -22,6 +22,9 @@ use crate::value::{UNDEFINED, binary, finite, from_bool, select, truthy};
 
 /// Outputs an indicator writes without a heap buffer; wider ones (none today) get one.
 const MAX_WIDTH: usize = 8;
+/// Lanes rebuilt together from an external history: bounds the candles read at once (a
+/// thousand per series) to a few MB per block.
+const REBUILD_LANES: usize = 16;
 
 /// The lanes a node runs on at this instant.
 #[derive(Debug, Clone, Copy)]
@@ -183,8 +186,13 @@ impl Block {
     /// (candles of different intervals closing together are one instant), together. As
     /// `SymbolState::rebuild` (the tests' reference) does for one symbol (replays have no
     /// ticker history), but node by node, with the new state allocated node by node as a close
-    /// reads it.
-    pub(crate) fn rebuild(&mut self, symbols: &[SymbolState], mode: SignalMode) {
+    /// reads it. The candles are read through `warming`.
+    pub(crate) fn rebuild(
+        &mut self,
+        symbols: &[SymbolState],
+        mode: SignalMode,
+        warming: Warming<'_>,
+    ) {
         let dirty: Vec<usize> = (0..self.symbols.len())
             .filter(|&l| symbols[self.symbols[l] as usize].is_dirty())
             .collect();
@@ -195,29 +203,46 @@ impl Block {
             self.reset(lane);
         }
         self.build_fresh(&dirty);
-        let intervals = self.kernel.intervals();
-        // (lane, interval, stored candles, next one), lane by lane.
-        let mut feeds: Vec<(usize, Interval, &CandleRing, usize)> = Vec::new();
-        for &lane in &dirty {
+        // Lanes are independent: replayed a few at a time, an external history's candles are
+        // read (copied) for those lanes only.
+        let chunk = match warming.history {
+            Some(_) => REBUILD_LANES,
+            None => dirty.len(),
+        };
+        for lanes in dirty.chunks(chunk) {
+            self.replay(lanes, symbols, mode, warming);
+        }
+    }
+
+    /// Replays the candles of lanes `dirty`, freshly reset, instant by instant.
+    fn replay(
+        &mut self,
+        dirty: &[usize],
+        symbols: &[SymbolState],
+        mode: SignalMode,
+        warming: Warming<'_>,
+    ) {
+        let kernel = std::sync::Arc::clone(&self.kernel);
+        // (lane, stored candles, next one), lane by lane.
+        let mut feeds: Vec<(usize, Feed<'_>, usize)> = Vec::new();
+        for &lane in dirty {
             let symbol = &symbols[self.symbols[lane] as usize];
-            for &interval in &intervals {
-                if let Some(ring) = symbol.ring(interval) {
-                    feeds.push((lane, interval, ring, 0));
-                }
+            for feed in symbol.feeds(&kernel, warming) {
+                feeds.push((lane, feed, 0));
             }
         }
         loop {
             let next = feeds
                 .iter()
-                .filter_map(|(_, _, ring, next)| ring.get(*next).map(|c| c.close_time))
+                .filter_map(|(_, feed, next)| feed.get(*next).map(|c| c.close_time))
                 .min();
             let Some(close_time) = next else {
                 break;
             };
             let mut at = At::empty(self.symbols.len());
-            for (lane, interval, ring, next) in &mut feeds {
-                if let Some(candle) = ring.get(*next).filter(|c| c.close_time == close_time) {
-                    at.add(*interval, *lane, candle);
+            for (lane, feed, next) in &mut feeds {
+                if let Some(candle) = feed.get(*next).filter(|c| c.close_time == close_time) {
+                    at.add(feed.interval(), *lane, candle);
                     *next += 1;
                 }
             }

@@ -20,6 +20,8 @@
 //! - [`engine`]: [`Engine`], the public entry point.
 //! - [`trader`]: [`Trader`], [`TraderId`], [`SymbolFilter`], [`rule_hash`].
 //! - [`batch`]: [`CloseBatch`]. [`signal`]: [`Match`], [`SignalMode`], the edge trigger.
+//! - [`candle_history`]: [`CandleHistory`], closed candles kept outside the engine, which an
+//!   engine made with [`Engine::with_history`] warms from instead of keeping its own copy.
 //! - [`config`], [`stats`], [`error`].
 //! - Internals: `key` (canonical node keys, interning), `op` (operations), `plan` (the shared
 //!   plan), `kernel` (the part of the plan one symbol runs), `step` (a kernel's nodes
@@ -32,6 +34,7 @@
 
 pub mod batch;
 mod block;
+pub mod candle_history;
 mod candles;
 pub mod config;
 pub mod engine;
@@ -55,6 +58,7 @@ pub mod trader;
 mod value;
 
 pub use batch::CloseBatch;
+pub use candle_history::CandleHistory;
 pub use config::EngineConfig;
 pub use engine::Engine;
 pub use error::Error;

@@ -50,7 +50,13 @@ impl Reference {
         for (state, slots, cooldowns) in &mut self.symbols {
             let kernel = kernel_for(&plan, &mut cache, &state.symbol);
             let old = (std::mem::take(slots), std::mem::take(cooldowns));
-            (*slots, *cooldowns) = state.rebind(&plan, kernel, old, self.mode);
+            (*slots, *cooldowns) = state.rebind(
+                &plan,
+                kernel,
+                old,
+                self.mode,
+                crate::candles::Warming::own(),
+            );
         }
         self.plan = plan;
     }
@@ -82,7 +88,7 @@ impl Reference {
         }
         for (state, slots, cooldowns) in &mut self.symbols {
             if state.is_dirty() {
-                (*slots, *cooldowns) = state.rebuild(self.mode);
+                (*slots, *cooldowns) = state.rebuild(self.mode, crate::candles::Warming::own());
                 state.clean();
             }
         }

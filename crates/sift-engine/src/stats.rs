@@ -23,4 +23,8 @@ pub struct EngineStats {
     pub stored_candles: usize,
     /// Candles ignored as duplicates or out of order since the engine started.
     pub ignored_candles: u64,
+    /// Series warmed from fewer candles than the engine would have kept itself, because its
+    /// external [`CandleHistory`](crate::CandleHistory) no longer held them; always 0 for an
+    /// engine keeping its own candles.
+    pub short_warms: u64,
 }

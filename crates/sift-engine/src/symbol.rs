@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use sift_core::{Candle, Interval, Symbol, Ticker};
 
-use crate::candles::CandleRing;
+use crate::candles::{CandleRing, Feed, Warming};
 use crate::eval::{Instant, run_nodes, run_traders};
 use crate::kernel::Kernel;
 use crate::plan::Plan;
@@ -76,11 +76,6 @@ impl SymbolState {
         ring(&self.candles, interval).and_then(CandleRing::last)
     }
 
-    /// The stored candles of `interval`.
-    pub(crate) fn ring(&self, interval: Interval) -> Option<&CandleRing> {
-        ring(&self.candles, interval)
-    }
-
     pub(crate) fn ticker(&self) -> Option<&Ticker> {
         self.ticker.as_ref()
     }
@@ -108,29 +103,26 @@ impl SymbolState {
     /// Node and signal state for its kernel, built from all its stored candles: the reference
     /// for [`Block::rebuild`](crate::block::Block::rebuild), which the engine uses.
     #[cfg(test)]
-    pub(crate) fn rebuild(&self, mode: SignalMode) -> (Slots, Cooldowns) {
+    pub(crate) fn rebuild(&self, mode: SignalMode, warming: Warming<'_>) -> (Slots, Cooldowns) {
         let mut slots = Slots::fresh(&self.kernel);
         let mut cooldowns = Cooldowns::new(self.kernel.traders.len());
-        replay(
-            &self.kernel,
-            &mut slots,
-            &mut cooldowns,
-            &self.candles,
-            mode,
-        );
+        let feeds = self.feeds(&self.kernel, warming);
+        replay(&self.kernel, &mut slots, &mut cooldowns, &feeds, mode);
         (slots, cooldowns)
     }
 
     /// Switches to `kernel` (built from `plan`), given the state `old` of the current kernel:
     /// returns the state for `kernel`, keeping the state of every node and trader both
-    /// kernels share, and warming the others from the stored candles. A dirty symbol gets a
-    /// fresh state and stays dirty: all of it is rebuilt before its next evaluation.
+    /// kernels share, and warming the others from the stored candles (read through
+    /// `warming`). A dirty symbol gets a fresh state and stays dirty: all of it is rebuilt
+    /// before its next evaluation.
     pub(crate) fn rebind(
         &mut self,
         plan: &Plan,
         kernel: Arc<Kernel>,
         old: (Slots, Cooldowns),
         mode: SignalMode,
+        warming: Warming<'_>,
     ) -> (Slots, Cooldowns) {
         let previous = std::mem::replace(&mut self.kernel, kernel);
         if self.dirty {
@@ -175,13 +167,8 @@ impl SymbolState {
             let temp = Kernel::closure(plan, &seeds, &traders);
             let mut temp_slots = Slots::fresh(&temp);
             let mut temp_cooldowns = Cooldowns::new(temp.traders.len());
-            replay(
-                &temp,
-                &mut temp_slots,
-                &mut temp_cooldowns,
-                &self.candles,
-                mode,
-            );
+            let feeds = self.feeds(&temp, warming);
+            replay(&temp, &mut temp_slots, &mut temp_cooldowns, &feeds, mode);
             for &i in &missing {
                 if let Some(j) = temp.find(new.nodes[i].key) {
                     let slot = temp_slots.take(&temp.nodes[j as usize], j as usize);
@@ -202,6 +189,16 @@ impl SymbolState {
         }
         (slots, cooldowns)
     }
+
+    /// The candles a replay of `kernel` reads, per interval of the kernel with candles.
+    pub(crate) fn feeds<'a>(&'a self, kernel: &Kernel, warming: Warming<'a>) -> Vec<Feed<'a>> {
+        kernel
+            .intervals()
+            .into_iter()
+            .filter_map(|interval| ring(&self.candles, interval))
+            .map(|ring| warming.feed(&self.symbol, ring))
+            .collect()
+    }
 }
 
 fn ring(candles: &[CandleRing], interval: Interval) -> Option<&CandleRing> {
@@ -211,7 +208,7 @@ fn ring(candles: &[CandleRing], interval: Interval) -> Option<&CandleRing> {
         .map(|i| &candles[i])
 }
 
-/// Feeds every stored candle of the kernel's intervals through `kernel`, instant by instant
+/// Feeds every candle of `rings` (the kernel's intervals) through `kernel`, instant by instant
 /// (candles of different intervals closing together are one instant), advancing node and
 /// signal state without emitting matches. Ticker values are undefined: no ticker history is
 /// kept.
@@ -219,14 +216,9 @@ fn replay(
     kernel: &Kernel,
     slots: &mut Slots,
     cooldowns: &mut Cooldowns,
-    candles: &[CandleRing],
+    rings: &[Feed<'_>],
     mode: SignalMode,
 ) {
-    let rings: Vec<&CandleRing> = kernel
-        .intervals()
-        .into_iter()
-        .filter_map(|interval| ring(candles, interval))
-        .collect();
     let mut cursors = vec![0usize; rings.len()];
     loop {
         let next = rings
@@ -265,7 +257,7 @@ mod tests {
         let mut state = SymbolState::new(symbol, Arc::new(Kernel::default()));
         assert!(state.store(Interval::M1, candle(0), 10));
         assert!(state.is_dirty());
-        let (slots, _) = state.rebuild(SignalMode::Edge);
+        let (slots, _) = state.rebuild(SignalMode::Edge, Warming::own());
         assert_eq!(slots.len(), 0);
         state.clean();
         assert!(state.push(Interval::M1, candle(1), 10));

@@ -28,6 +28,11 @@ pub struct MarketConfig {
     /// How often the universe is re-read: a top-N universe re-ranked, every symbol's status
     /// re-checked (default 1 h).
     pub universe_refresh: Duration,
+    /// Hysteresis of a top-N universe: a watched pair counts as this many places higher than
+    /// it ranks, so pairs near the cut line do not flap in and out at every refresh (see
+    /// [`universe`](crate::universe)). `None` (the default) is N / 10 rounded up; 0 turns it
+    /// off.
+    pub top_margin: Option<usize>,
     /// Backfill fetches in flight at once (default 8). The REST client also waits for weight,
     /// so this bounds memory and fairness, not the request rate.
     pub backfill_concurrency: usize,
@@ -67,12 +72,19 @@ impl MarketConfig {
             intervals: Self::DEFAULT_INTERVALS.to_vec(),
             history: Self::DEFAULT_HISTORY,
             universe_refresh: Duration::from_secs(3600),
+            top_margin: None,
             backfill_concurrency: 8,
             repair_concurrency: 8,
             stall_grace: Duration::from_secs(5),
             burst_wait: Duration::from_secs(2),
             repair_give_up: Duration::from_secs(600),
         }
+    }
+
+    /// The hysteresis margin of a top-`n` universe: [`top_margin`](Self::top_margin), or
+    /// `n / 10` rounded up.
+    pub fn top_margin_for(&self, n: usize) -> usize {
+        self.top_margin.unwrap_or(n.div_ceil(10))
     }
 
     /// Checks the values and normalises the intervals (sorted, deduplicated).
@@ -136,5 +148,10 @@ mod tests {
         );
         bad.history = 10_001;
         assert!(bad.validate().is_err());
+        let mut top = MarketConfig::default();
+        assert_eq!(top.top_margin_for(100), 10);
+        assert_eq!(top.top_margin_for(5), 1);
+        top.top_margin = Some(0);
+        assert_eq!(top.top_margin_for(100), 0);
     }
 }

@@ -32,7 +32,9 @@
 //! - **Binance**: `sift-binance`'s REST client and stream pool; the exchange's clock is never
 //!   guessed: candles count as closed only once an event or the server time shows it.
 //! - **Sim**: `sift-sim`'s `LiveMarket` advanced by a clock at `speed` times real time; history
-//!   is read from the market, no network.
+//!   is read from the market, no network. History and repair reads first bring the market to
+//!   the clock's time, so they never miss a candle the clock says closed but the driver has
+//!   not released yet (which would be taken for a hole); the same holds for replay.
 //! - **Replay**: candle files with their own timestamps; the first `history` candles of each
 //!   symbol's finest interval are history, the rest is replayed live at `speed` (see
 //!   `feed/replay.rs` for the details).
@@ -40,7 +42,8 @@
 //! # Layout
 //! - [`config`]: [`MarketConfig`], [`Universe`]. [`source`]: [`SourceConfig`].
 //! - [`event`]: [`MarketEvent`], [`CloseBurst`].
-//! - [`universe`]: the top-N rule (leveraged tokens, stablecoins) and [`UniverseChange`].
+//! - [`universe`]: the top-N rule (leveraged tokens, stablecoins, hysteresis) and
+//!   [`UniverseChange`].
 //! - [`health`]: [`MarketHealth`] and the Prometheus metrics.
 //! - `collector/`: the task (`mod.rs`: [`Collector`], [`MarketHandle`], the loop), `core.rs`
 //!   (events to series to bursts), `outcome.rs` (backfills, repairs, universe reads),

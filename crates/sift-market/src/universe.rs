@@ -5,7 +5,14 @@
 //! A pair is a candidate when its quote asset is `USDT`, its status is `TRADING`, and its base
 //! asset is neither a leveraged token ([`is_leveraged_token`]) nor a stablecoin or fiat
 //! ([`STABLECOINS`]). Candidates are ranked by the quote volume of their 24 h ticker (highest
-//! first, ties by name; a pair without a ticker ranks last) and the first N are watched.
+//! first, ties by name; a pair without a ticker ranks last) and N are watched.
+//!
+//! Hysteresis keeps pairs near the cut line from flapping in and out at every refresh: a
+//! watched pair counts as `margin` places higher than it ranks
+//! ([`MarketConfig::top_margin`](crate::MarketConfig::top_margin), default N / 10 rounded
+//! up). So a watched pair stays while it ranks above N + margin, unless pairs ranking more
+//! than `margin` places above it fill the N places, and a new pair replaces a watched one only
+//! by ranking more than `margin` places above it. A margin of 0 takes the first N.
 //! A watched pair that leaves `TRADING` (`BREAK`, `HALT`, ...) but is still listed stays
 //! watched as *halted* (its closes are not handed on) until it trades again, even if that
 //! makes the universe briefly larger than N; a pair no longer listed is removed.
@@ -93,9 +100,11 @@ impl UniverseChange {
 /// Watched symbols and whether each is trading.
 pub(crate) type Watched = BTreeMap<Symbol, bool>;
 
-/// The top `n` candidates, plus current members that are listed but not trading (halted).
+/// The top `n` candidates, current members counting `margin` places higher (see the module
+/// documentation), plus current members that are listed but not trading (halted).
 pub(crate) fn select_top(
     n: usize,
+    margin: usize,
     listing: &[SymbolInfo],
     tickers: &[Ticker],
     current: &Watched,
@@ -115,10 +124,25 @@ pub(crate) fn select_top(
         })
         .collect();
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-    let mut watched: Watched = ranked
+    // (effective rank, not a member, rank): members first among equal effective ranks.
+    let mut placed: Vec<(usize, bool, usize, &Symbol)> = ranked
+        .iter()
+        .enumerate()
+        .map(|(rank, (symbol, _))| {
+            let member = current.contains_key(*symbol);
+            let effective = if member {
+                rank.saturating_sub(margin)
+            } else {
+                rank
+            };
+            (effective, !member, rank, *symbol)
+        })
+        .collect();
+    placed.sort_unstable();
+    let mut watched: Watched = placed
         .into_iter()
         .take(n)
-        .map(|(symbol, _)| (symbol.clone(), true))
+        .map(|(_, _, _, symbol)| (symbol.clone(), true))
         .collect();
     for info in listing {
         if !info.status.is_trading() && current.contains_key(&info.symbol) && is_candidate(info) {
@@ -250,18 +274,58 @@ mod tests {
             ticker("ETHBTC", 10_000.0),
             ticker("SOLUSDT", 10_000.0),
         ];
-        let top = select_top(3, &listing, &tickers, &Watched::new());
+        let top = select_top(3, 0, &listing, &tickers, &Watched::new());
         assert_eq!(
             names(&top),
             [("BTCUSDT", true), ("ETHUSDT", true), ("JUPUSDT", true)]
         );
         // SOL was watched and went to BREAK: kept, halted.
         let current: Watched = [(Symbol::new("SOLUSDT").unwrap(), true)].into();
-        let top = select_top(1, &listing, &tickers, &current);
+        let top = select_top(1, 0, &listing, &tickers, &current);
         assert_eq!(names(&top), [("BTCUSDT", true), ("SOLUSDT", false)]);
         // No ticker ranks last.
-        let top = select_top(4, &listing, &tickers, &Watched::new());
+        let top = select_top(4, 0, &listing, &tickers, &Watched::new());
         assert!(top.contains_key("ADAUSDT"));
+    }
+
+    #[test]
+    fn top_n_members_near_the_cut_line_do_not_flap() {
+        let listing: Vec<SymbolInfo> = ["AAA", "BBB", "CCC", "DDD", "XXX"]
+            .iter()
+            .map(|b| info(b, "USDT", SymbolStatus::Trading))
+            .collect();
+        // Tickers whose quote volumes rank the bases in `order`, highest first.
+        let ranked = |order: &[&str]| -> Vec<Ticker> {
+            order
+                .iter()
+                .enumerate()
+                .map(|(k, b)| ticker(&format!("{b}USDT"), 1000.0 - k as f64))
+                .collect()
+        };
+        let refresh = |current: &Watched, order: &[&str], margin: usize| {
+            select_top(2, margin, &listing, &ranked(order), current)
+        };
+        let bases = |w: &Watched| -> Vec<String> {
+            w.keys()
+                .map(|s| s.as_str().trim_end_matches("USDT").to_owned())
+                .collect()
+        };
+        let start = refresh(&Watched::new(), &["AAA", "BBB", "CCC"], 1);
+        assert_eq!(bases(&start), ["AAA", "BBB"]);
+        // BBB and CCC swap places at the cut, back and forth: without a margin the universe
+        // flaps at every refresh, with one it stays.
+        let swapped = ["AAA", "CCC", "BBB"];
+        assert_eq!(bases(&refresh(&start, &swapped, 0)), ["AAA", "CCC"]);
+        let kept = refresh(&start, &swapped, 1);
+        assert_eq!(bases(&kept), ["AAA", "BBB"]);
+        assert_eq!(refresh(&kept, &["AAA", "BBB", "CCC"], 1), kept);
+        // BBB falls to rank N + margin: replaced by the best non-member.
+        let fallen = refresh(&kept, &["AAA", "CCC", "DDD", "BBB"], 1);
+        assert_eq!(bases(&fallen), ["AAA", "CCC"]);
+        // A newcomer more than `margin` places above a member takes its place at once.
+        let newcomer = refresh(&fallen, &["XXX", "DDD", "AAA", "CCC"], 1);
+        assert_eq!(bases(&newcomer), ["AAA", "XXX"]);
+        assert!(newcomer.values().all(|&trading| trading));
     }
 
     #[test]

@@ -80,8 +80,8 @@ async fn files_replay_as_history_then_live_closes() {
     let config = MarketConfig {
         intervals: vec![Interval::M1, Interval::M5],
         history: 30,
-        // Longer than a loaded machine can delay the feed: a stall check that runs ahead of the
-        // replay clock would find nothing to fetch and accept a hole.
+        // Longer than a loaded machine can delay the feed, so stall checks stay rare (one that
+        // runs ahead of the driver still gets the candles: fetches bring the replay to its clock).
         stall_grace: Duration::from_secs(3),
         burst_wait: Duration::from_millis(200),
         ..MarketConfig::new(Universe::Top(10))

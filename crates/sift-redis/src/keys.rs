@@ -6,7 +6,7 @@ use sift_core::{Interval, Symbol};
 ///
 /// | key | type | content |
 /// |---|---|---|
-/// | `klines:{SYMBOL}:{INTERVAL}` | sorted set | closed candles ([`codec`](crate::codec)), scored by close time, newest N kept |
+/// | `klines:{SYMBOL}:{INTERVAL}` | sorted set | closed candles ([`codec`](crate::codec)), scored by close time, newest N kept (trimmed lazily: up to N + 15 between trims, readers return N) |
 /// | `lastClosed:{SYMBOL}:{INTERVAL}` | string | the newest closed candle |
 /// | `forming:{SYMBOL}:{INTERVAL}` | string | the forming candle, newer than the newest closed one |
 /// | `ticker:{SYMBOL}` | string, 60 s TTL | the latest ticker |

@@ -27,7 +27,11 @@ pub const CLOSED_PER_ROUND_TRIP: usize = 10 * CANDLES_PER_CALL;
 ///
 /// Every write is one Lua script call applying the store's rules atomically (first write wins,
 /// gaps reported, the forming candle removed by its close, the newest N kept), so several
-/// processes may write at once without breaking the invariants. A close burst of up to 1000
+/// processes may write at once without breaking the invariants. The newest N are kept lazily:
+/// a `klines:*` set may hold up to 15 older candles until its next trim (see `write.rs`), which
+/// every read here leaves out, so the store's readers always see at most N. Writers and readers
+/// of one Redis must use the same capacities (the cluster roles take them from
+/// `market.history`). A close burst of up to 1000
 /// candles is one script call, and up to [`CLOSED_PER_ROUND_TRIP`] candles one pipeline, in one
 /// round trip ([`put_closed_batch`](CandleStore::put_closed_batch)).
 ///
@@ -184,6 +188,7 @@ impl CandleStore for RedisCandleStore {
             return Ok(Vec::new());
         }
         let key = self.inner.keys.klines(symbol, interval);
+        let n = n.min(self.inner.capacities.of(interval));
         let raw: Vec<Vec<u8>> = self.inner.pool.run(|conn| {
             redis::cmd("ZRANGE")
                 .arg(&key)
@@ -205,6 +210,7 @@ impl CandleStore for RedisCandleStore {
         }
         let klines = self.inner.keys.klines(symbol, interval);
         let forming_key = self.inner.keys.forming(symbol, interval);
+        let closed = n.min(self.inner.capacities.of(interval));
         // MULTI/EXEC: the forming candle and the history are read at one instant, so a close
         // between two reads cannot show the same candle twice or skip one.
         let (forming, raw): (Option<Vec<u8>>, Vec<Vec<u8>>) = self.inner.pool.run(|conn| {
@@ -214,7 +220,7 @@ impl CandleStore for RedisCandleStore {
                 .arg(&forming_key)
                 .cmd("ZRANGE")
                 .arg(&klines)
-                .arg(from_end(n))
+                .arg(from_end(closed))
                 .arg(-1)
                 .query(conn)
         })?;
@@ -297,9 +303,10 @@ impl CandleStore for RedisCandleStore {
 
     fn len(&self, symbol: &Symbol, interval: Interval) -> Result<usize, StoreError> {
         let key = self.inner.keys.klines(symbol, interval);
-        Ok(self
+        let stored: usize = self
             .inner
             .pool
-            .run(|conn| redis::cmd("ZCARD").arg(&key).query(conn))?)
+            .run(|conn| redis::cmd("ZCARD").arg(&key).query(conn))?;
+        Ok(stored.min(self.inner.capacities.of(interval)))
     }
 }

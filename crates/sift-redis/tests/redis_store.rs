@@ -51,9 +51,14 @@ fn keys_follow_the_guide_schema() {
         .arg("WITHSCORES")
         .query(&mut conn)
         .unwrap();
+    // Trimming is lazy (see `lazy_trimming_never_shows_more_than_the_capacity`): the set may
+    // hold a few older candles too.
     let closes: Vec<i64> = members.iter().map(|(_, score)| *score).collect();
-    assert_eq!(closes, [3, 4, 5].map(|m| T0 + m * MINUTE - 1));
-    let newest = decode_candle(&members[2].0, true).unwrap();
+    assert_eq!(
+        closes[closes.len() - 3..],
+        [3, 4, 5].map(|m| T0 + m * MINUTE - 1)
+    );
+    let newest = decode_candle(&members[members.len() - 1].0, true).unwrap();
     let last: Vec<u8> = redis::cmd("GET")
         .arg(format!("{p}lastClosed:BTCUSDT:1m"))
         .query(&mut conn)
@@ -72,6 +77,88 @@ fn keys_follow_the_guide_schema() {
         .query(&mut conn)
         .unwrap();
     assert!(!exists);
+}
+
+/// Series are trimmed lazily: a sorted set holds at most N + 15 candles, readers see the newest
+/// N, a candle still in the set but beyond the newest N is stale, and a gap trims at once.
+#[test]
+fn lazy_trimming_never_shows_more_than_the_capacity() {
+    const CAP: usize = 10;
+    const MAX_OVERSHOOT: usize = 15;
+    let redis = TestRedis::new();
+    let store = store(&redis, Capacities::new(CAP).unwrap());
+    let names = ["AAAUSDT", "BBBUSDT", "CCCUSDT", "DDDUSDT"];
+    let mut conn = redis.connection();
+    let p = redis.prefix();
+    let zcard = |conn: &mut redis::Connection, name: &str| -> usize {
+        redis::cmd("ZCARD")
+            .arg(format!("{p}klines:{name}:1m"))
+            .query(conn)
+            .unwrap()
+    };
+    let mut trimmed_some_time = false;
+    for m in 0..100 {
+        let burst: Vec<_> = names
+            .iter()
+            .map(|n| {
+                (
+                    sym(n),
+                    Interval::M1,
+                    candle(Interval::M1, T0 + m * MINUTE, 1.0),
+                )
+            })
+            .collect();
+        assert!(
+            store
+                .put_closed_batch(&burst)
+                .unwrap()
+                .iter()
+                .all(|o| o.is_appended())
+        );
+        for name in names {
+            let raw = zcard(&mut conn, name);
+            assert!(raw <= CAP + MAX_OVERSHOOT, "{name} holds {raw}");
+            trimmed_some_time |= m >= 20 && raw < CAP + MAX_OVERSHOOT;
+            let want = usize::try_from(m + 1).unwrap().min(CAP);
+            assert_eq!(store.len(&sym(name), Interval::M1).unwrap(), want);
+            let got = store.last_closed(&sym(name), Interval::M1, 100).unwrap();
+            let opens: Vec<i64> = got.iter().map(|c| (c.open_time - T0) / MINUTE).collect();
+            assert_eq!(opens, (m + 1 - want as i64..=m).collect::<Vec<_>>());
+            let with = store
+                .last_with_forming(&sym(name), Interval::M1, 100)
+                .unwrap();
+            assert_eq!(with, got);
+        }
+    }
+    assert!(trimmed_some_time);
+    // Find a series holding candles beyond its newest N: they are stale, not duplicates.
+    let (name, raw) = names
+        .iter()
+        .map(|n| (*n, zcard(&mut conn, n)))
+        .max_by_key(|(_, raw)| *raw)
+        .unwrap();
+    assert!(raw > CAP, "some series awaits its next trim");
+    let beyond = candle(Interval::M1, T0 + (99 - CAP as i64) * MINUTE, 1.0);
+    assert_eq!(
+        store.put_closed(&sym(name), Interval::M1, &beyond).unwrap(),
+        ClosedPut::Stale
+    );
+    let oldest_kept = candle(Interval::M1, T0 + (100 - CAP as i64) * MINUTE, 1.0);
+    assert_eq!(
+        store
+            .put_closed(&sym(name), Interval::M1, &oldest_kept)
+            .unwrap(),
+        ClosedPut::Duplicate
+    );
+    // A gap trims at once.
+    let after_gap = candle(Interval::M1, T0 + 150 * MINUTE, 1.0);
+    assert!(matches!(
+        store
+            .put_closed(&sym(name), Interval::M1, &after_gap)
+            .unwrap(),
+        ClosedPut::AppendedAfterGap(_)
+    ));
+    assert_eq!(zcard(&mut conn, name), CAP);
 }
 
 /// A backfill larger than one round trip: split into several pipelines of several script

@@ -18,6 +18,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::warn;
 
 use crate::pipeline::TraderChange;
+use crate::status::PipelineStatus;
 
 /// How often the store's health is probed.
 const PROBE_EVERY: Duration = Duration::from_secs(5);
@@ -31,6 +32,7 @@ pub struct ServerControl {
     market: MarketHandle,
     candles: Arc<dyn CandleStore>,
     mirror: Option<RedisMirror>,
+    pipeline: PipelineStatus,
     // Written by the probe task, read by `health`; never held across an await.
     store_health: Arc<Mutex<Value>>,
 }
@@ -51,6 +53,7 @@ impl ServerControl {
         market: MarketHandle,
         candles: Arc<dyn CandleStore>,
         mirror: Option<RedisMirror>,
+        pipeline: PipelineStatus,
     ) -> Self {
         Self {
             changes,
@@ -58,6 +61,7 @@ impl ServerControl {
             market,
             candles,
             mirror,
+            pipeline,
             store_health: Arc::new(Mutex::new(json!({"status": "unknown"}))),
         }
     }
@@ -143,10 +147,15 @@ impl Control for ServerControl {
                 }),
             );
         }
-        components.insert(
-            "engine",
-            json!({"status": if self.paused.load(Ordering::SeqCst) { "paused" } else { "up" }}),
-        );
+        let progress = self.pipeline.snapshot();
+        let engine = if self.paused.load(Ordering::SeqCst) {
+            "paused"
+        } else if progress.lagging() {
+            "lagging"
+        } else {
+            "up"
+        };
+        components.insert("engine", json!({"status": engine, "details": progress}));
         HealthReport {
             usable: market_up && store_up,
             components: json!(components),

@@ -5,10 +5,13 @@
 //! a bounded queue; async callers await the reply. Jobs run in the order sent, so a trader
 //! change sent before a close is in effect for that close.
 
+use std::sync::Arc;
 use std::thread;
 
 use sift_core::{Candle, Interval, Symbol, Ticker};
-use sift_engine::{CloseBatch, Engine, EngineConfig, EngineStats, Error, Match, Trader, TraderId};
+use sift_engine::{
+    CandleHistory, CloseBatch, Engine, EngineConfig, EngineStats, Error, Match, Trader, TraderId,
+};
 use tokio::sync::{mpsc, oneshot};
 
 /// Jobs waiting for the engine thread. Closes arrive a few per minute per interval and trader
@@ -49,11 +52,33 @@ impl Evaluator {
     /// # Errors
     /// When the operating system refuses a thread.
     pub fn start(config: EngineConfig) -> std::io::Result<Self> {
+        Self::spawn(config, None)
+    }
+
+    /// Starts the engine thread with an engine that warms from `history` rather than keeping
+    /// its own candles ([`Engine::with_history`]).
+    ///
+    /// # Errors
+    /// When the operating system refuses a thread.
+    pub fn start_with_history(
+        config: EngineConfig,
+        history: Arc<dyn CandleHistory>,
+    ) -> std::io::Result<Self> {
+        Self::spawn(config, Some(history))
+    }
+
+    fn spawn(
+        config: EngineConfig,
+        history: Option<Arc<dyn CandleHistory>>,
+    ) -> std::io::Result<Self> {
         let (jobs, mut queue) = mpsc::channel(QUEUE);
         thread::Builder::new()
             .name("sift-engine".to_owned())
             .spawn(move || {
-                let mut engine = Engine::new(config);
+                let mut engine = match history {
+                    Some(history) => Engine::with_history(config, history),
+                    None => Engine::new(config),
+                };
                 while let Some(job) = queue.blocking_recv() {
                     serve(&mut engine, job);
                 }

@@ -9,9 +9,12 @@
 //! - [`market`]: the market settings as the collector's configuration.
 //! - [`pipeline`]: closes in, signals committed and published; trader changes to the engine.
 //! - [`evaluator`]: [`Evaluator`], the engine on its own thread behind an async handle.
+//! - [`store_history`]: [`store_history::StoreHistory`], the candle store as the engine's
+//!   warming history (no second copy of the candles in the engine).
 //! - [`traders`]: stored traders compiled for the engine, and who may see their signals.
 //! - [`control`]: [`control::ServerControl`], what the API asks of the process (changes,
 //!   the execution switch, health).
+//! - [`status`]: [`status::PipelineStatus`], how far behind the market the pipeline runs.
 //! - [`bootstrap`]: the first admin, the built-in traders, the persisted execution switch.
 //! - [`retention`]: the pruning job.
 
@@ -24,6 +27,8 @@ pub mod pipeline;
 pub mod retention;
 pub mod serve;
 pub mod settings;
+pub mod status;
+pub mod store_history;
 pub mod traders;
 
 pub use evaluator::Evaluator;

@@ -34,6 +34,7 @@ pub fn collector_config(market: &MarketSettings) -> anyhow::Result<(MarketConfig
     config.intervals.clone_from(&market.intervals);
     config.history = market.history;
     config.universe_refresh = Duration::from_secs(market.universe_refresh_s.max(1));
+    config.top_margin = market.top_margin;
     let config = config.validate().context("market settings")?;
 
     if !(market.speed.is_finite() && market.speed > 0.0) {

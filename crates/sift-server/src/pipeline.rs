@@ -18,17 +18,22 @@ use sift_core::{Interval, Symbol, Ticker};
 use sift_engine::{CloseBatch, Match};
 use sift_market::{CloseBurst, MarketEvent};
 use sift_store::{CloseCommit, NewExecution, NewOutbox, NewSignal, Store};
+use sift_traders::Symbols;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
 use crate::evaluator::Evaluator;
-use crate::traders::{TraderBook, compile};
+use crate::status::PipelineStatus;
+use crate::traders::{TraderBook, compile, rank_by_volume};
 
 /// Closes after the last committed one that are re-evaluated on start, per series: enough for
 /// a crash between a close and its commit, without turning a long outage into a flood of
 /// old signals.
 const REPLAY_MAX: usize = 5;
+/// How often the symbols are ranked again by the tickers' quote volume for
+/// `symbols = {top = N}` traders (and at every universe change).
+const RANK_EVERY: Duration = Duration::from_secs(60);
 /// Histogram of the time each stage of a close instant takes, labelled `stage`: `prepare`
 /// (warm-up of new series, closed candles to the stream), `evaluate` (the engine, signals
 /// built), `commit` (signals and execution rows stored) and `publish` (signals to the stream).
@@ -57,6 +62,12 @@ pub struct Pipeline {
     tickers: HashMap<Symbol, Ticker>,
     /// Watched symbols ranked by 24 h quote volume, for `symbols = {top = N}` traders.
     ranked: Vec<Symbol>,
+    /// When `ranked` was last computed.
+    ranked_at: Option<Instant>,
+    /// Progress for `/health`.
+    status: PipelineStatus,
+    /// Market events waiting when the current close instant was taken up.
+    queued: usize,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -88,7 +99,15 @@ impl Pipeline {
             warmed: HashSet::new(),
             tickers: HashMap::new(),
             ranked: Vec::new(),
+            ranked_at: None,
+            status: PipelineStatus::default(),
+            queued: 0,
         }
+    }
+
+    /// The pipeline's progress, for [`crate::control::ServerControl`].
+    pub fn status(&self) -> PipelineStatus {
+        self.status.clone()
     }
 
     /// Loads every enabled stored trader into the engine.
@@ -149,6 +168,7 @@ impl Pipeline {
                     let close_time = burst_close_time(&first);
                     let (bursts, ahead) = gather_instant(first, &mut events);
                     next = ahead;
+                    self.queued = events.len();
                     if let Err(err) = self.on_closes(&bursts).await {
                         warn!(close_time, error = %format!("{err:#}"), "close not processed");
                     }
@@ -183,25 +203,54 @@ impl Pipeline {
                 for ticker in tickers {
                     self.tickers.insert(ticker.symbol.clone(), ticker);
                 }
+                if self.ranked_at.is_none_or(|at| at.elapsed() >= RANK_EVERY) {
+                    self.rerank().await;
+                }
             }
-            MarketEvent::Universe(_) => self.rank(),
+            MarketEvent::Universe(_) => self.rerank().await,
         }
+    }
+
+    /// Ranks the watched symbols again and recompiles the `symbols = {top = N}` traders whose
+    /// members changed.
+    async fn rerank(&mut self) {
+        let before = std::mem::take(&mut self.ranked);
+        self.rank();
+        self.ranked_at = Some(Instant::now());
+        if self.ranked == before {
+            return;
+        }
+        if let Err(err) = self.recompile_top(&before).await {
+            warn!(error = %format!("{err:#}"), "top-N traders not updated");
+        }
+    }
+
+    async fn recompile_top(&mut self, before: &[Symbol]) -> anyhow::Result<()> {
+        let stored = self
+            .store
+            .list_traders(&sift_store::TraderFilter::default())
+            .await?;
+        for trader in stored {
+            let Symbols::Top(n) = trader.def.symbols else {
+                continue;
+            };
+            let members = |ranked: &[Symbol]| -> HashSet<Symbol> {
+                ranked.iter().take(n as usize).cloned().collect()
+            };
+            if members(before) != members(&self.ranked) {
+                self.reload(trader.id).await?;
+            }
+        }
+        Ok(())
     }
 
     /// Ranks the watched symbols by the latest tickers' quote volume.
     fn rank(&mut self) {
-        let mut ranked: Vec<(Symbol, f64)> = self
-            .candles
-            .symbols()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|symbol| {
-                let volume = self.tickers.get(&symbol).map_or(0.0, |t| t.quote_volume);
-                (symbol, volume)
-            })
-            .collect();
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        self.ranked = ranked.into_iter().map(|(symbol, _)| symbol).collect();
+        let symbols = self.candles.symbols().unwrap_or_default();
+        let tickers = &self.tickers;
+        self.ranked = rank_by_volume(symbols, |symbol| {
+            tickers.get(symbol).map_or(0.0, |t| t.quote_volume)
+        });
     }
 
     /// Gives the engine a series' stored history, up to (not including) `before` open time, and
@@ -287,8 +336,15 @@ impl Pipeline {
         ] {
             metrics::histogram!(STAGE_SECONDS, "stage" => stage).record(took.as_secs_f64());
         }
+        let close_time = bursts.first().map_or(0, burst_close_time);
+        // Re-evaluations of old closes after a restart are not the market's pace.
+        if bursts.iter().any(|b| !b.late) {
+            let took = prepare + started.elapsed();
+            self.status
+                .processed(close_time, crate::now_ms(), took, signals, self.queued);
+        }
         debug!(
-            close_time = bursts.first().map_or(0, burst_close_time),
+            close_time,
             bursts = bursts.len(),
             signals,
             prepare_us = micros(prepare),

@@ -33,6 +33,7 @@ use crate::evaluator::Evaluator;
 use crate::market::collector_config;
 use crate::pipeline::Pipeline;
 use crate::settings::Settings;
+use crate::store_history::{StoreHistory, WARM_MARGIN};
 
 /// Market events waiting for the pipeline. A close burst of 500 symbols is one event; forming
 /// and ticker events (dropped by the collector when this is full) come a few per second.
@@ -79,7 +80,10 @@ pub async fn run(
     ));
 
     let history = settings.market.history.max(1);
-    let memory = MemoryCandleStore::new(Capacities::new(history).context("market.history")?);
+    // The engine warms from this store (no copy of its own): a margin over `history` keeps its
+    // whole window while the store runs ahead of it.
+    let kept = history + WARM_MARGIN;
+    let memory = MemoryCandleStore::new(Capacities::new(kept).context("market.history")?);
     let mut tasks = JoinSet::new();
     let (candles, mirror): (Arc<dyn CandleStore>, Option<RedisMirror>) = match &settings.redis.url {
         Some(url) => {
@@ -95,10 +99,13 @@ pub async fn run(
         None => (Arc::new(memory), None),
     };
 
-    let evaluator = Evaluator::start(EngineConfig {
-        candle_capacity: history,
-        ..EngineConfig::default()
-    })
+    let evaluator = Evaluator::start_with_history(
+        EngineConfig {
+            candle_capacity: history,
+            ..EngineConfig::default()
+        },
+        Arc::new(StoreHistory::new(Arc::clone(&candles), kept)),
+    )
     .context("starting the engine thread")?;
     let hub = Hub::new();
     let engine = evaluator.clone();
@@ -131,6 +138,7 @@ pub async fn run(
         collector.handle(),
         Arc::clone(&candles),
         mirror,
+        pipeline.status(),
     );
     let probe = ServerControl::probe_store(
         control.store_health(),

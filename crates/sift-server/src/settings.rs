@@ -122,6 +122,9 @@ pub struct MarketSettings {
     pub top: usize,
     /// How often the automatic universe is recomputed, in seconds.
     pub universe_refresh_s: u64,
+    /// Hysteresis of the automatic universe: a watched pair counts as this many places higher
+    /// than it ranks, so pairs near the cut line do not flap; unset: `top / 10` rounded up.
+    pub top_margin: Option<usize>,
     #[serde(deserialize_with = "list::intervals")]
     pub intervals: Vec<Interval>,
     /// Closed candles backfilled and kept per symbol and interval.
@@ -142,6 +145,7 @@ impl Default for MarketSettings {
             symbols: Vec::new(),
             top: 100,
             universe_refresh_s: 3600,
+            top_margin: None,
             intervals: ["1m", "5m", "15m", "1h", "4h", "1d"]
                 .iter()
                 .filter_map(|text| text.parse().ok())

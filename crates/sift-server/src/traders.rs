@@ -42,6 +42,21 @@ pub fn compile(stored: &StoredTrader, ranked: &[Symbol]) -> Result<Trader, Compi
     Ok(trader)
 }
 
+/// `symbols` by 24 h quote volume (`volume`; no ticker counts as zero), highest first, ties
+/// by name: the order that decides the members of `symbols = {top = N}` traders, in `serve`
+/// and in the cluster's workers.
+pub fn rank_by_volume(symbols: Vec<Symbol>, volume: impl Fn(&Symbol) -> f64) -> Vec<Symbol> {
+    let mut ranked: Vec<(Symbol, f64)> = symbols
+        .into_iter()
+        .map(|symbol| {
+            let v = volume(&symbol);
+            (symbol, v)
+        })
+        .collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    ranked.into_iter().map(|(symbol, _)| symbol).collect()
+}
+
 /// Who may see each running trader's signals, and where it notifies.
 #[derive(Debug, Default)]
 pub struct TraderBook {

@@ -246,6 +246,21 @@ async fn signals_reach_their_owner_only_and_survive_a_restart() {
     })
     .await
     .expect("ann's trader fires");
+    // /health shows the pipeline's progress: the close that produced it and how late.
+    // (The answer's status follows the market's health, which is not under test here.)
+    let (_, health) = admin.send(reqwest::Method::GET, "/health", None).await;
+    let engine = &health["components"]["engine"];
+    assert_eq!(engine["status"], "up", "{health}");
+    assert!(
+        engine["details"]["closes"].as_u64().unwrap() >= 1,
+        "{health}"
+    );
+    assert!(
+        engine["details"]["last_close_time"].as_i64().unwrap()
+            >= first["close_time"].as_i64().unwrap(),
+        "{health}"
+    );
+    assert!(engine["details"]["took_ms"].as_u64().is_some(), "{health}");
     // It is in the database, and Ann can read it.
     let stored = ann.get(&format!("/api/v1/signals/{}", first["id"])).await;
     assert_eq!(stored["trader_id"], ann_trader);

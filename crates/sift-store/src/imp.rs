@@ -10,8 +10,8 @@ use sift_traders::TraderDef;
 use crate::model::{
     ApiToken, AuditEntry, Channel, CloseCommit, Delivery, DeliveryAttempt, DeliveryAttemptRecord,
     Execution, Favourite, FavouriteTarget, NewApiToken, NewAudit, NewChannel, NewDelivery,
-    NewSession, NewSignal, NewTrader, NewUser, SeedOutcome, Session, Signal, SignalCursor,
-    SignalFilter, Trader, TraderFilter, TraderUpdate, User, UserUpdate,
+    NewSession, NewSignal, NewTrader, NewUser, SeedOutcome, Session, ShardClose, Signal,
+    SignalCursor, SignalFilter, Trader, TraderFilter, TraderUpdate, User, UserUpdate,
 };
 use crate::ops::{accounts, close, misc, notify, signals, traders};
 use crate::{PostgresStore, Result, SqliteStore, Store};
@@ -148,7 +148,24 @@ macro_rules! forward_store {
                 close::list_executions(&self.db, interval, limit).await
             }
             async fn commit_close(&self, commit: CloseCommit) -> Result<Vec<Signal>> {
-                close::commit_close(&self.db, commit).await
+                close::commit_close(&self.db, commit, None).await
+            }
+            async fn commit_shard_close(
+                &self,
+                shard: u32,
+                commit: CloseCommit,
+            ) -> Result<Vec<Signal>> {
+                close::commit_close(&self.db, commit, Some(shard)).await
+            }
+            async fn shard_closes(
+                &self,
+                interval: Interval,
+                since: i64,
+            ) -> Result<Vec<ShardClose>> {
+                close::shard_closes(&self.db, interval, since).await
+            }
+            async fn prune_shard_closes(&self, before: i64) -> Result<u64> {
+                close::prune_shard_closes(&self.db, before).await
             }
             async fn close_progress(&self, interval: Interval) -> Result<Option<i64>> {
                 close::close_progress(&self.db, interval).await

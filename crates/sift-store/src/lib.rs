@@ -3,9 +3,9 @@
 //! Everything Sift keeps lives here: users, sessions and API tokens, traders, signals (unique
 //! per trader, symbol, interval and candle, so a retried close never duplicates one),
 //! executions, favourites, notification channels with their delivery outbox, the audit log,
-//! settings and the close-progress marker. Both backends run the same SQL (runtime queries,
-//! `$N` placeholders, JSON kept as TEXT, times as epoch milliseconds); only the migrations and
-//! connection setup differ.
+//! settings, the close-progress marker and which closes each cluster shard committed. Both
+//! backends run the same SQL (runtime queries, `$N` placeholders, JSON kept as TEXT, times as
+//! epoch milliseconds); only the migrations and connection setup differ.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), sift_store::StoreError> {

@@ -230,11 +230,22 @@ impl Row {
     }
 }
 
-/// Either connection pool. `Debug` shows only the backend (options may hold a password).
+/// Either backend's connection pools. `Debug` shows only the backend (options may hold a
+/// password).
 #[derive(Clone)]
 pub(crate) enum Db {
-    Sqlite(SqlitePool),
+    Sqlite(SqlitePools),
     Postgres(PgPool),
+}
+
+/// SQLite's pools: statements and transactions that write take the one writer connection
+/// (its large page cache holds a close's index pages; writers queue here rather than in
+/// SQLite's busy loop), single statements go to the readers. Any connection could write:
+/// the split is about memory and queueing, not correctness.
+#[derive(Clone)]
+pub(crate) struct SqlitePools {
+    pub(crate) read: SqlitePool,
+    pub(crate) write: SqlitePool,
 }
 
 impl std::fmt::Debug for Db {
@@ -246,7 +257,7 @@ impl std::fmt::Debug for Db {
 impl Db {
     pub(crate) async fn migrate(&self) -> Result<()> {
         match self {
-            Self::Sqlite(pool) => crate::sqlite::MIGRATOR.run(pool).await,
+            Self::Sqlite(pools) => crate::sqlite::MIGRATOR.run(&pools.write).await,
             Self::Postgres(pool) => crate::postgres::MIGRATOR.run(pool).await,
         }
         .map_err(StoreError::Migrate)
@@ -262,9 +273,10 @@ impl Db {
     pub(crate) async fn all(&self, sql: &Sql) -> Result<Vec<Row>> {
         timed(self.backend(), async {
             Ok(match self {
-                Self::Sqlite(pool) => {
-                    rows(query(&sql.positional()).fetch_all(pool).await?, Row::Sqlite)
-                }
+                Self::Sqlite(pools) => rows(
+                    query(&sql.positional()).fetch_all(&pools.read).await?,
+                    Row::Sqlite,
+                ),
                 Self::Postgres(pool) => rows(query(sql).fetch_all(pool).await?, Row::Postgres),
             })
         })
@@ -274,8 +286,8 @@ impl Db {
     pub(crate) async fn opt(&self, sql: &Sql) -> Result<Option<Row>> {
         timed(self.backend(), async {
             Ok(match self {
-                Self::Sqlite(pool) => query(&sql.positional())
-                    .fetch_optional(pool)
+                Self::Sqlite(pools) => query(&sql.positional())
+                    .fetch_optional(&pools.read)
                     .await?
                     .map(Row::Sqlite),
                 Self::Postgres(pool) => query(sql).fetch_optional(pool).await?.map(Row::Postgres),
@@ -293,8 +305,8 @@ impl Db {
     pub(crate) async fn exec(&self, sql: &Sql) -> Result<u64> {
         timed(self.backend(), async {
             Ok(match self {
-                Self::Sqlite(pool) => query(&sql.positional())
-                    .execute(pool)
+                Self::Sqlite(pools) => query(&sql.positional())
+                    .execute(&pools.write)
                     .await?
                     .rows_affected(),
                 Self::Postgres(pool) => query(sql).execute(pool).await?.rows_affected(),
@@ -307,7 +319,7 @@ impl Db {
     /// so concurrent writers wait on `busy_timeout` instead of failing on lock upgrade.
     pub(crate) async fn begin(&self) -> Result<Tx> {
         Ok(match self {
-            Self::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Self::Sqlite(pools) => Tx::Sqlite(pools.write.begin_with("BEGIN IMMEDIATE").await?),
             Self::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
@@ -320,7 +332,10 @@ impl Db {
 
     pub(crate) async fn close(&self) {
         match self {
-            Self::Sqlite(pool) => pool.close().await,
+            Self::Sqlite(pools) => {
+                pools.write.close().await;
+                pools.read.close().await;
+            }
             Self::Postgres(pool) => pool.close().await,
         }
     }

@@ -5,9 +5,11 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::migrate::Migrator;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 
-use crate::sql::Db;
+use crate::sql::{Db, SqlitePools};
 use crate::{Result, StoreError};
 
 /// The SQLite migrations, embedded.
@@ -18,18 +20,40 @@ pub const DEFAULT_PATH: &str = "./data/sift.db";
 
 /// How long a writer waits for another's lock before failing with `Unavailable`.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
-/// Connections to a database file: WAL lets readers run beside the one writer.
-const MAX_CONNECTIONS: u32 = 8;
+/// Reader connections to a database file: WAL lets them run beside the one writer.
+const MAX_READERS: u32 = 8;
 /// Rows `PRAGMA optimize` samples per index when a connection closes.
 const ANALYSIS_LIMIT: u32 = 1_000;
-/// Page cache per connection (negative: KiB): 16 MB holds a close's working set of index pages.
-const CACHE_SIZE: &str = "-16384";
+/// The writer's page cache (negative: KiB): 16 MB holds a close's working set of index pages.
+/// A close commits thousands of signals into b-trees at places spread over them: with
+/// SQLite's 2 MB default the writer spilled pages mid-transaction and wrote the statement
+/// journal to a temporary file.
+const WRITER_CACHE: &str = "-16384";
+/// Each reader's page cache: pages beyond it come from the operating system's file cache.
+const READER_CACHE: &str = "-4096";
 /// How long a call waits for a free connection.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
+/// How often the background task moves the write-ahead log into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+/// WAL pages (4 KiB) at which a commit checkpoints by itself: a safety net for when the
+/// background task falls behind, far above what it lets accumulate.
+const WAL_AUTOCHECKPOINT: &str = "16384";
 
-/// The [`Store`](crate::Store) over SQLite (WAL mode, foreign keys on, a connection pool).
+/// The [`Store`](crate::Store) over SQLite (WAL mode, foreign keys on, one writer connection
+/// and a pool of readers).
 pub struct SqliteStore {
     pub(crate) db: Db,
+    /// The background checkpointer of a database file, stopped with the store.
+    _checkpointer: Option<AbortOnDrop>,
+}
+
+/// Aborts a task when dropped.
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -51,41 +75,77 @@ impl SqliteStore {
         } else {
             SqliteConnectOptions::new().filename(location)
         };
-        let mut options = options
+        let options = options
             .create_if_missing(true)
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT)
             // Keeps the planner's statistics fresh (pooled connections are recycled every
             // few minutes); the limit bounds the time it takes.
             .optimize_on_close(true, Some(ANALYSIS_LIMIT))
-            // A close commits thousands of signals into six b-trees at random places: with
-            // SQLite's 2 MB default page cache it spilled pages mid-transaction and wrote the
-            // statement journal to a temporary file.
-            .pragma("cache_size", CACHE_SIZE)
             .pragma("temp_store", "memory");
-        let pool = if in_memory {
+        if in_memory {
             // Every connection to `:memory:` is a database of its own: keep exactly one.
-            SqlitePoolOptions::new()
+            let pool = SqlitePoolOptions::new()
                 .max_connections(1)
                 .min_connections(1)
                 .idle_timeout(None)
                 .max_lifetime(None)
-        } else {
-            create_parent_dir(options.get_filename())?;
-            // NORMAL is safe with WAL: a crash of the process loses nothing committed.
-            options = options
-                .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal);
-            SqlitePoolOptions::new().max_connections(MAX_CONNECTIONS)
-        };
-        let pool = pool
+                .acquire_timeout(ACQUIRE_TIMEOUT)
+                .connect_with(options.pragma("cache_size", WRITER_CACHE))
+                .await?;
+            let pools = SqlitePools {
+                read: pool.clone(),
+                write: pool,
+            };
+            return Ok(Self {
+                db: Db::Sqlite(pools),
+                _checkpointer: None,
+            });
+        }
+        create_parent_dir(options.get_filename())?;
+        // NORMAL is safe with WAL: a crash of the process loses nothing committed.
+        // Checkpoints run in the background (see `checkpoint`), not inside the commit of
+        // whichever close crossed SQLite's default 1000 pages.
+        let options = options
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .pragma("wal_autocheckpoint", WAL_AUTOCHECKPOINT);
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
             .acquire_timeout(ACQUIRE_TIMEOUT)
-            .connect_with(options)
-            .await
-            .map_err(StoreError::from)?;
+            .connect_with(options.clone().pragma("cache_size", WRITER_CACHE))
+            .await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(MAX_READERS)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options.pragma("cache_size", READER_CACHE))
+            .await?;
+        // A reader checkpoints, so the writer never waits behind it.
+        let checkpointer = AbortOnDrop(tokio::spawn(checkpoint(read.clone())).abort_handle());
         Ok(Self {
-            db: Db::Sqlite(pool),
+            db: Db::Sqlite(SqlitePools { read, write }),
+            _checkpointer: Some(checkpointer),
         })
+    }
+}
+
+/// Copies committed pages from the write-ahead log into the database file every
+/// [`CHECKPOINT_EVERY`], beside the writer (`PASSIVE` never waits for readers or writers),
+/// until the pool closes.
+async fn checkpoint(pool: SqlitePool) {
+    let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    while !pool.is_closed() {
+        tick.tick().await;
+        if let Err(err) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&pool)
+            .await
+        {
+            if pool.is_closed() {
+                return;
+            }
+            tracing::debug!(error = %err, "WAL checkpoint failed");
+        }
     }
 }
 

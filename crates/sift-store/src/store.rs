@@ -16,8 +16,8 @@ use crate::Result;
 use crate::model::{
     ApiToken, AuditEntry, Channel, CloseCommit, Delivery, DeliveryAttempt, DeliveryAttemptRecord,
     Execution, Favourite, FavouriteTarget, NewApiToken, NewAudit, NewChannel, NewDelivery,
-    NewSession, NewSignal, NewTrader, NewUser, SeedOutcome, Session, Signal, SignalCursor,
-    SignalFilter, Trader, TraderFilter, TraderUpdate, User, UserUpdate,
+    NewSession, NewSignal, NewTrader, NewUser, SeedOutcome, Session, ShardClose, Signal,
+    SignalCursor, SignalFilter, Trader, TraderFilter, TraderUpdate, User, UserUpdate,
 };
 
 /// Sift's persistence. Implemented by [`SqliteStore`](crate::SqliteStore) and
@@ -130,6 +130,15 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn commit_close(&self, commit: CloseCommit) -> Result<Vec<Signal>>;
     /// The open time of the last committed close of `interval`.
     async fn close_progress(&self, interval: Interval) -> Result<Option<i64>>;
+    /// As [`commit_close`](Self::commit_close), and records in the same transaction that the
+    /// cluster's `shard` committed this close (`shard_closes`, once per shard and close), so a
+    /// worker can find closes that were published but never committed.
+    async fn commit_shard_close(&self, shard: u32, commit: CloseCommit) -> Result<Vec<Signal>>;
+    /// The closes of `interval` that [`commit_shard_close`](Self::commit_shard_close) recorded,
+    /// opening at or after `since`, ordered by shard then open time.
+    async fn shard_closes(&self, interval: Interval, since: i64) -> Result<Vec<ShardClose>>;
+    /// Deletes the shard records committed before `before` (epoch ms); how many.
+    async fn prune_shard_closes(&self, before: i64) -> Result<u64>;
 
     // --- favourites ----------------------------------------------------------------------
 
@@ -178,8 +187,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn list_audit(&self, before_id: Option<i64>, limit: u32) -> Result<Vec<AuditEntry>>;
     async fn get_setting(&self, key: &str) -> Result<Option<String>>;
     async fn set_setting(&self, key: &str, value: &str) -> Result<()>;
-    /// Deletes executions with `created_at < executions_before` and signals with
-    /// `created_at < signals_before` (both epoch ms, with their deliveries), in batches;
+    /// Deletes executions with `created_at < executions_before`, signals of candles that
+    /// opened before `signals_before` (both epoch ms, with their deliveries) and test
+    /// deliveries created before `signals_before`, in batches;
     /// answers (executions, signals) deleted.
     async fn prune(&self, executions_before: i64, signals_before: i64) -> Result<(u64, u64)>;
 }

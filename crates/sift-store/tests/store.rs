@@ -38,6 +38,7 @@ macro_rules! every_test {
             close::commit_close_is_all_or_nothing,
             close::parallel_commits_of_one_close_never_duplicate,
             close::progress_never_goes_back,
+            close::shard_closes_are_recorded_with_the_commit,
             notify::channels_lifecycle,
             notify::deliveries_claim_retry_and_log,
             notify::parallel_claims_never_share_a_delivery,

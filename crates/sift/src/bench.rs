@@ -15,6 +15,7 @@
 //! (traders x symbols x closes, warm-up included); `evaluations_per_second` divides it by
 //! `replay_seconds`. `peak_memory_mb` is the process's peak resident set (`VmHWM`), Linux only.
 
+mod cluster;
 mod market;
 mod serve;
 mod traders;
@@ -36,6 +37,11 @@ const TRADER_INTERVAL: Interval = Interval::M1;
 /// `sift bench serve`: the whole server (see `bench/serve.rs`).
 pub(crate) fn serve(args: &crate::cli::BenchServeArgs) -> anyhow::Result<()> {
     serve::run(args)
+}
+
+/// `sift bench cluster`: the cluster's workers (see `bench/cluster.rs`).
+pub(crate) fn cluster(args: &crate::cli::BenchClusterArgs) -> anyhow::Result<()> {
+    cluster::run(args)
 }
 
 pub(crate) fn engine(args: &BenchEngineArgs) -> anyhow::Result<()> {

@@ -136,6 +136,8 @@ pub(crate) enum BenchCommand {
     Engine(BenchEngineArgs),
     /// The whole server: close-to-stream latency, signal listing throughput, peak memory.
     Serve(BenchServeArgs),
+    /// The cluster's workers: close published -> signals committed, 1 and 2 workers.
+    Cluster(BenchClusterArgs),
 }
 
 /// Arguments of `sift bench engine` (see `bench.rs`).
@@ -203,6 +205,46 @@ pub(crate) struct BenchServeArgs {
     /// Internal: run only the fake exchange (the benchmark's child process).
     #[arg(long, hide = true)]
     pub(crate) exchange_only: bool,
+}
+
+/// Arguments of `sift bench cluster` (see `bench/cluster.rs`).
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Needs redis-server and PostgreSQL. Prints one JSON object. Example:\n  \
+    cargo run --release -p sift -- bench cluster --symbols 500 --traders 1000 --workers 1,2"
+)]
+pub(crate) struct BenchClusterArgs {
+    /// Symbols of the synthetic market (1m, with 5m and 15m).
+    #[arg(long, default_value_t = 500)]
+    pub(crate) symbols: usize,
+    /// Traders, drawn from the built-in templates with varied parameters, all on 1m.
+    #[arg(long, default_value_t = 1_000)]
+    pub(crate) traders: usize,
+    /// Worker counts to measure, one run each.
+    #[arg(long, value_delimiter = ',', default_values_t = [1, 2])]
+    pub(crate) workers: Vec<usize>,
+    /// Shards the closes are split into.
+    #[arg(long, default_value_t = 8)]
+    pub(crate) shards: u32,
+    /// Closes written to Redis before the first one published (the workers warm from them).
+    #[arg(long, default_value_t = 300)]
+    pub(crate) history: usize,
+    /// Closes published and committed before measuring (16 include the first 5m and 15m
+    /// closes, whose series the workers warm from Redis).
+    #[arg(long, default_value_t = 16)]
+    pub(crate) warmup: usize,
+    /// Closes measured for latency, one every `--every-ms`.
+    #[arg(long, default_value_t = 30)]
+    pub(crate) closes: usize,
+    /// Milliseconds between two measured closes.
+    #[arg(long, default_value_t = 1_000)]
+    pub(crate) every_ms: u64,
+    /// Closes published back to back for the throughput.
+    #[arg(long, default_value_t = 20)]
+    pub(crate) burst: usize,
+    /// Seed of the market and of the traders.
+    #[arg(long, default_value_t = 1)]
+    pub(crate) seed: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -33,6 +33,7 @@ fn main() -> ExitCode {
         Command::Backtest(args) => backtest::run(&args),
         Command::Bench(cli::BenchCommand::Engine(args)) => bench::engine(&args),
         Command::Bench(cli::BenchCommand::Serve(args)) => bench::serve(&args),
+        Command::Bench(cli::BenchCommand::Cluster(args)) => bench::cluster(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

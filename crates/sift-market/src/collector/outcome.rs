@@ -153,7 +153,10 @@ impl Core {
     async fn universe_read(&mut self, data: UniverseData) -> anyhow::Result<()> {
         self.evidence = self.evidence.max(data.now);
         let new = match &self.config.universe {
-            Universe::Top(n) => select_top(*n, &data.listing, &data.tickers, &self.watched),
+            Universe::Top(n) => {
+                let margin = self.config.top_margin_for(*n);
+                select_top(*n, margin, &data.listing, &data.tickers, &self.watched)
+            }
             Universe::List(symbols) => {
                 let (watched, unknown) = select_list(symbols, Some(&data.listing));
                 if !unknown.is_empty() {

@@ -105,6 +105,8 @@ impl Fetcher {
     }
 
     /// The newest `n` candles closed at `now`, oldest first.
+    ///
+    /// A driven market is first brought to its clock's time (see [`Self::klines_range`]).
     pub(crate) async fn closed_klines(
         &self,
         symbol: &Symbol,
@@ -114,16 +116,28 @@ impl Fetcher {
     ) -> Result<Vec<Candle>, FetchError> {
         match self {
             Self::Binance(b) => b.closed_klines(symbol, interval, n, now).await,
-            Self::Driven { market, .. } => {
+            Self::Driven { market, clock } => {
                 let market = Arc::clone(market);
                 let symbol = symbol.clone();
                 let before = interval.open_time(now);
-                blocking(move || market.latest_closed(&symbol, interval, before, n)).await
+                let clock_now = clock.now_ms();
+                blocking(move || {
+                    market.advance(clock_now);
+                    market.latest_closed(&symbol, interval, before, n)
+                })
+                .await
             }
         }
     }
 
     /// Every closed candle opening in `from..to`, oldest first (the caller knows they closed).
+    ///
+    /// A driven market serves only what it has released, and its driver releases candles at
+    /// its ticks, so it can lag the clock the collector reads by a tick (minutes of market time
+    /// at high replay speeds). It is first brought to its clock's time, so that a candle the
+    /// collector knows closed (by the clock, or because a later one arrived) is served, never
+    /// mistaken for a hole in the source's history (and skipped for good) because the driver
+    /// has not released it yet.
     pub(crate) async fn klines_range(
         &self,
         symbol: &Symbol,
@@ -133,10 +147,15 @@ impl Fetcher {
     ) -> Result<Vec<Candle>, FetchError> {
         match self {
             Self::Binance(b) => b.klines_range(symbol, interval, from, to).await,
-            Self::Driven { market, .. } => {
+            Self::Driven { market, clock } => {
                 let market = Arc::clone(market);
                 let symbol = symbol.clone();
-                blocking(move || market.closed(&symbol, interval, from, to)).await
+                let clock_now = clock.now_ms();
+                blocking(move || {
+                    market.advance(clock_now);
+                    market.closed(&symbol, interval, from, to)
+                })
+                .await
             }
         }
     }

@@ -227,6 +227,45 @@ mod tests {
         path
     }
 
+    /// The driver releases candles at its ticks, so the market can lag the clock the collector
+    /// reads: a fetch still serves every candle closed by the clock, never a false hole.
+    #[tokio::test]
+    async fn fetches_serve_what_closed_by_the_clock_before_the_driver_releases_it() {
+        use std::sync::Arc;
+
+        use crate::feed::Fetcher;
+        use crate::feed::driven::Clock;
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_file(&dir, "BTCUSDT-1m-2025-01.csv", 60);
+        let market = Arc::new(ReplayMarket::load(&[path], &[Interval::M1], 20).unwrap());
+        let btc = Symbol::new("BTCUSDT").unwrap();
+        // The driver last released minute 19; the clock already reads minute 30 (and only
+        // moves on, at real speed, during the test).
+        let fetcher = Fetcher::Driven {
+            market: Arc::clone(&market) as Arc<dyn Driven>,
+            clock: Clock::new(market.start() + 10 * MIN, 1.0),
+        };
+        let now = T0 + 30 * MIN;
+        let repaired = fetcher
+            .klines_range(&btc, Interval::M1, T0 + 20 * MIN, now)
+            .await
+            .unwrap();
+        let opens: Vec<i64> = repaired.iter().map(|c| (c.open_time - T0) / MIN).collect();
+        assert_eq!(opens, (20..30).collect::<Vec<_>>());
+        let history = fetcher
+            .closed_klines(&btc, Interval::M1, 1000, now)
+            .await
+            .unwrap();
+        assert_eq!(history.len(), 30);
+        // Nothing past the clock is served.
+        let ahead = fetcher
+            .klines_range(&btc, Interval::M1, T0 + 40 * MIN, T0 + 50 * MIN)
+            .await
+            .unwrap();
+        assert!(ahead.is_empty());
+    }
+
     #[test]
     fn history_then_live_with_aggregated_intervals() {
         let dir = tempfile::tempdir().unwrap();

@@ -138,6 +138,15 @@ pub struct NewOutbox {
     pub channel_id: i64,
 }
 
+/// A close a cluster shard committed ([`Store::commit_shard_close`](crate::Store::commit_shard_close)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShardClose {
+    pub shard: u32,
+    pub open_time: i64,
+    /// When its commit's transaction wrote it, epoch ms.
+    pub committed_at: i64,
+}
+
 /// Everything one processed close writes, in one transaction.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CloseCommit {

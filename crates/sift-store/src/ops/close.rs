@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use sift_core::Interval;
 
-use crate::model::{CloseCommit, Execution, Signal};
+use crate::model::{CloseCommit, Execution, ShardClose, Signal};
 use crate::ops::signals::insert_in;
 use crate::sql::{Db, Row, Sql, Tx, now_ms, page};
 use crate::{Result, StoreError};
@@ -33,7 +33,13 @@ pub(crate) fn delivery_key(signal_id: i64, channel_id: i64) -> String {
     format!("signal:{signal_id}:channel:{channel_id}")
 }
 
-pub(crate) async fn commit_close(db: &Db, commit: CloseCommit) -> Result<Vec<Signal>> {
+/// Commits a close; with `shard`, also records that this cluster shard committed it
+/// (`shard_closes`), in the same transaction.
+pub(crate) async fn commit_close(
+    db: &Db,
+    commit: CloseCommit,
+    shard: Option<u32>,
+) -> Result<Vec<Signal>> {
     let mut tx = db.begin().await?;
     let inserted = insert_in(&mut tx, &commit.signals).await?;
 
@@ -67,8 +73,52 @@ pub(crate) async fn commit_close(db: &Db, commit: CloseCommit) -> Result<Vec<Sig
     .arg(e.open_time)
     .arg(now_ms());
     tx.exec(&sql).await?;
+
+    if let Some(shard) = shard {
+        let sql = Sql::new(
+            "INSERT INTO shard_closes (interval, shard, open_time, committed_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        )
+        .arg(e.interval.as_str())
+        .arg(i64::from(shard))
+        .arg(e.open_time)
+        .arg(now_ms());
+        tx.exec(&sql).await?;
+    }
     tx.commit().await?;
     Ok(inserted)
+}
+
+/// The closes of `interval` committed by cluster shards, opening at or after `since`, ordered
+/// by shard then open time.
+pub(crate) async fn shard_closes(
+    db: &Db,
+    interval: Interval,
+    since: i64,
+) -> Result<Vec<ShardClose>> {
+    let sql = Sql::new(
+        "SELECT shard, open_time, committed_at FROM shard_closes \
+         WHERE interval = $1 AND open_time >= $2 ORDER BY shard, open_time",
+    )
+    .arg(interval.as_str())
+    .arg(since);
+    db.all(&sql)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(ShardClose {
+                shard: u32::try_from(row.i64("shard")?).map_err(StoreError::corrupt)?,
+                open_time: row.i64("open_time")?,
+                committed_at: row.i64("committed_at")?,
+            })
+        })
+        .collect()
+}
+
+/// Deletes the shard records committed before `before` (epoch ms); how many.
+pub(crate) async fn prune_shard_closes(db: &Db, before: i64) -> Result<u64> {
+    let sql = Sql::new("DELETE FROM shard_closes WHERE committed_at < $1").arg(before);
+    db.exec(&sql).await
 }
 
 /// One pending delivery per outbox entry whose signal was newly inserted (a duplicate close

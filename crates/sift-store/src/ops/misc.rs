@@ -138,11 +138,12 @@ pub(crate) async fn set_setting(db: &Db, key: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
-/// Deletes rows of `table` with `created_at < before` in batches; how many.
-async fn prune_table(db: &Db, table: &str, before: i64) -> Result<u64> {
+/// Deletes rows of `table` with `column < before` in batches (through an index led by
+/// `column`); how many.
+async fn prune_table(db: &Db, table: &str, column: &str, before: i64) -> Result<u64> {
     let sql = Sql::new(&format!(
         "DELETE FROM {table} WHERE id IN \
-         (SELECT id FROM {table} WHERE created_at < $1 ORDER BY created_at LIMIT $2)"
+         (SELECT id FROM {table} WHERE {column} < $1 ORDER BY {column} LIMIT $2)"
     ))
     .arg(before)
     .arg(PRUNE_BATCH);
@@ -161,7 +162,11 @@ pub(crate) async fn prune(
     executions_before: i64,
     signals_before: i64,
 ) -> Result<(u64, u64)> {
-    let executions = prune_table(db, "executions", executions_before).await?;
-    let signals = prune_table(db, "signals", signals_before).await?;
+    let executions = prune_table(db, "executions", "created_at", executions_before).await?;
+    let signals = prune_table(db, "signals", "open_time", signals_before).await?;
+    // Test deliveries belong to no signal: they go at the signals' age.
+    let sql = Sql::new("DELETE FROM deliveries WHERE signal_id IS NULL AND created_at < $1")
+        .arg(signals_before);
+    db.exec(&sql).await?;
     Ok((executions, signals))
 }

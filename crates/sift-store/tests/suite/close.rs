@@ -6,8 +6,15 @@ use serde_json::json;
 use sift_core::Interval;
 use sift_store::{
     ChannelKind, CloseCommit, NewChannel, NewExecution, NewOutbox, NewSignal, NewTrader,
-    SignalFilter, Store,
+    ShardClose, SignalFilter, Store,
 };
+
+/// The wall clock in epoch ms (commit times are stamped from it).
+fn wall_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap())
+}
 
 use super::harness::Harness;
 use super::{def, signal, user};
@@ -274,5 +281,75 @@ pub(crate) async fn progress_never_goes_back(h: &Harness) {
     assert_eq!(
         store.close_progress(Interval::M1).await.unwrap(),
         Some(600_000)
+    );
+}
+
+pub(crate) async fn shard_closes_are_recorded_with_the_commit(h: &Harness) {
+    let store = h.store();
+    let commit = |open: i64| CloseCommit {
+        execution: execution(open),
+        signals: vec![],
+        outbox: vec![],
+    };
+    // A plain commit (serve) records no shard.
+    store.commit_close(commit(60_000)).await.unwrap();
+    let pairs = |rows: Vec<ShardClose>| -> Vec<(u32, i64)> {
+        rows.iter().map(|r| (r.shard, r.open_time)).collect()
+    };
+    assert!(
+        store
+            .shard_closes(Interval::M1, 0)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let before = wall_ms();
+    for (shard, open) in [(1, 120_000), (0, 120_000), (1, 60_000), (1, 120_000)] {
+        store.commit_shard_close(shard, commit(open)).await.unwrap();
+    }
+    let rows = store.shard_closes(Interval::M1, 0).await.unwrap();
+    assert!(rows.iter().all(|r| r.committed_at >= before));
+    assert_eq!(
+        pairs(rows),
+        vec![(0, 120_000), (1, 60_000), (1, 120_000)],
+        "once per shard and close, ordered"
+    );
+    assert_eq!(
+        pairs(store.shard_closes(Interval::M1, 120_000).await.unwrap()),
+        vec![(0, 120_000), (1, 120_000)]
+    );
+    assert!(
+        store
+            .shard_closes(Interval::H1, 0)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store.close_progress(Interval::M1).await.unwrap(),
+        Some(120_000)
+    );
+
+    // The record is part of the commit's transaction.
+    h.raw("ALTER TABLE shard_closes RENAME TO shard_closes_broken")
+        .await;
+    assert!(store.commit_shard_close(2, commit(180_000)).await.is_err());
+    h.raw("ALTER TABLE shard_closes_broken RENAME TO shard_closes")
+        .await;
+    assert_eq!(
+        store.close_progress(Interval::M1).await.unwrap(),
+        Some(120_000),
+        "nothing of the failed commit stayed"
+    );
+
+    // Pruned by commit time: everything here was committed just now.
+    assert_eq!(store.prune_shard_closes(0).await.unwrap(), 0);
+    assert_eq!(store.prune_shard_closes(i64::MAX).await.unwrap(), 3);
+    assert!(
+        store
+            .shard_closes(Interval::M1, 0)
+            .await
+            .unwrap()
+            .is_empty()
     );
 }

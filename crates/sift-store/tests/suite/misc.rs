@@ -111,7 +111,6 @@ pub(crate) async fn retention_prunes_old_rows(h: &Harness) {
         })
         .await
         .unwrap();
-    // created_at = open_time + 60_000.
     let batch: Vec<_> = (0..30)
         .map(|m| signal(t.id, "BTCUSDT", m * 60_000))
         .collect();
@@ -144,8 +143,9 @@ pub(crate) async fn retention_prunes_old_rows(h: &Harness) {
             .await
             .unwrap();
     }
-    // Signals created before minute 11 (10 of them), executions before 4 s (4 of them).
-    let (executions, signals) = store.prune(4_000, 11 * 60_000).await.unwrap();
+    // Signals of candles opened before minute 10 (10 of them), executions created before 4 s
+    // (4 of them).
+    let (executions, signals) = store.prune(4_000, 10 * 60_000).await.unwrap();
     assert_eq!((executions, signals), (4, 10));
     let (left, _) = store
         .list_signals(&SignalFilter {
@@ -155,7 +155,7 @@ pub(crate) async fn retention_prunes_old_rows(h: &Harness) {
         .await
         .unwrap();
     assert_eq!(left.len(), 20);
-    assert!(left.iter().all(|s| s.created_at >= 11 * 60_000));
+    assert!(left.iter().all(|s| s.open_time >= 10 * 60_000));
     assert_eq!(store.list_executions(None, 100).await.unwrap().len(), 6);
     assert!(
         store
@@ -164,10 +164,32 @@ pub(crate) async fn retention_prunes_old_rows(h: &Harness) {
             .unwrap()
             .is_empty()
     );
-    assert_eq!(store.prune(4_000, 11 * 60_000).await.unwrap(), (0, 0));
+    assert_eq!(store.prune(4_000, 10 * 60_000).await.unwrap(), (0, 0));
+    // A test delivery (no signal) stays until it is as old as the signals pruned.
+    store
+        .enqueue_delivery(NewDelivery {
+            channel_id: channel.id,
+            signal_id: None,
+            idempotency_key: "test".to_owned(),
+            next_attempt_at: 0,
+        })
+        .await
+        .unwrap();
+    store.prune(4_000, 10 * 60_000).await.unwrap();
+    assert_eq!(
+        store.list_deliveries(channel.id, 10).await.unwrap().len(),
+        1
+    );
     // Ids are never reused after pruning (SSE resumes by id).
     let newest = inserted.iter().map(|s| s.id).max().unwrap();
     store.prune(i64::MAX, i64::MAX).await.unwrap();
+    assert!(
+        store
+            .list_deliveries(channel.id, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let fresh = store
         .insert_signals(&[signal(t.id, "ETHUSDT", 0)])
         .await

@@ -16,11 +16,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use anyhow::Context;
-use sift_core::Interval;
+use sift_core::{Interval, Tier};
 use sift_engine::{Trader, TraderId};
 use sift_rules::CheckOptions;
 use sift_sim::Rng;
-use sift_traders::{TraderDef, builtin};
+use sift_traders::{Symbols, TraderDef, builtin};
 
 /// Share of traders whose numbers are varied; the others run the template as shipped.
 const TUNED: f64 = 0.5;
@@ -28,6 +28,23 @@ const TUNED: f64 = 0.5;
 const ATTEMPTS: usize = 4;
 const PERIOD_FACTORS: [f64; 4] = [0.8, 0.9, 1.1, 1.25];
 const FRACTION_FACTORS: [f64; 4] = [0.98, 0.99, 1.01, 1.02];
+
+/// A drawn trader as a stored definition: on 1m, over every symbol, enabled; a built-in
+/// visible to `access_tier` and above when given.
+pub(crate) fn definition(trader: &Trader, access_tier: Option<Tier>) -> TraderDef {
+    TraderDef {
+        name: trader.name.clone(),
+        description: String::new(),
+        interval: Interval::M1,
+        rule: trader.program.source.clone(),
+        symbols: Symbols::All,
+        cooldown_bars: trader.cooldown_bars,
+        enabled: true,
+        category: None,
+        tags: Vec::new(),
+        access_tier,
+    }
+}
 
 /// `count` traders with ids `0..count`, templates drawn uniformly, every rule checked for
 /// `interval` (a template written for 5m runs on `interval` here).

@@ -13,9 +13,8 @@ use anyhow::Context;
 use sift_core::{Interval, Tier};
 use sift_sim::Rng;
 use sift_store::{NewApiToken, NewTrader, NewUser, Store};
-use sift_traders::{Symbols, TraderDef};
 
-use crate::bench::traders::random_traders;
+use crate::bench::traders::{definition, random_traders};
 use crate::cli::{BenchAudience, BenchServeArgs};
 
 /// What the benchmark created.
@@ -71,18 +70,7 @@ pub(super) async fn populate(
             BenchAudience::Owners => Some(index % args.clients.max(1)),
             BenchAudience::Everyone => None,
         };
-        let def = TraderDef {
-            name: trader.name.clone(),
-            description: String::new(),
-            interval: Interval::M1,
-            rule: trader.program.source.clone(),
-            symbols: Symbols::All,
-            cooldown_bars: trader.cooldown_bars,
-            enabled: true,
-            category: None,
-            tags: Vec::new(),
-            access_tier: owner.is_none().then_some(Tier::Anonymous),
-        };
+        let def = definition(trader, owner.is_none().then_some(Tier::Anonymous));
         let stored = store
             .create_trader(NewTrader {
                 owner_id: owner.and_then(|o| users.get(o).copied()),
