@@ -54,7 +54,7 @@ fn key(s: &NewSignal) -> (i64, &Symbol, &'static str, i64) {
 }
 
 /// One multi-row `INSERT ... ON CONFLICT DO NOTHING RETURNING` per chunk: safe beside other
-/// writers.
+/// writers. Only the ids and keys come back; the rest of each new row is the caller's.
 async fn insert_returning(tx: &mut Tx, sorted: &[&NewSignal]) -> Result<Vec<Signal>> {
     let mut inserted = Vec::new();
     for chunk in sorted.chunks(INSERT_CHUNK) {
@@ -71,15 +71,49 @@ async fn insert_returning(tx: &mut Tx, sorted: &[&NewSignal]) -> Result<Vec<Sign
         // keeps ids in key order and the lock order stable on PostgreSQL.
         sql.push(
             ") AS v WHERE EXISTS (SELECT 1 FROM traders t WHERE t.id = v.column1) \
-             ORDER BY column1, column2, column3, column4 ON CONFLICT DO NOTHING RETURNING ",
-        )
-        .push(COLUMNS);
+             ORDER BY column1, column2, column3, column4 ON CONFLICT DO NOTHING \
+             RETURNING id, trader_id, symbol, interval, open_time",
+        );
+        // The chunk holds each key once (deduplicated by the caller).
+        let by_key: HashMap<(i64, &str, &str, i64), &NewSignal> = chunk
+            .iter()
+            .map(|s| {
+                let (trader, symbol, interval, open_time) = key(s);
+                ((trader, symbol.as_str(), interval, open_time), *s)
+            })
+            .collect();
         for row in tx.all(&sql).await? {
-            inserted.push(signal(&row)?);
+            let symbol = row.text("symbol")?;
+            let interval = row.text("interval")?;
+            let key = (
+                row.i64("trader_id")?,
+                symbol.as_str(),
+                interval.as_str(),
+                row.i64("open_time")?,
+            );
+            let new = by_key
+                .get(&key)
+                .ok_or_else(|| StoreError::corrupt("an inserted signal that was not sent"))?;
+            inserted.push(to_signal(row.i64("id")?, new));
         }
     }
     inserted.sort_by_key(|s| s.id);
     Ok(inserted)
+}
+
+/// The stored form of `new` under `id`.
+fn to_signal(id: i64, new: &NewSignal) -> Signal {
+    Signal {
+        id,
+        trader_id: new.trader_id,
+        symbol: new.symbol.clone(),
+        interval: new.interval,
+        open_time: new.open_time,
+        close_time: new.close_time,
+        price: new.price,
+        values: new.values.clone(),
+        created_at: new.created_at,
+    }
 }
 
 /// With the write lock held nothing else inserts, so this transaction can tell beforehand
@@ -120,17 +154,7 @@ async fn insert_locked(tx: &mut Tx, sorted: Vec<&NewSignal>) -> Result<Vec<Signa
                 .push(", ");
             bind_row(&mut sql, s)?;
             sql.push(")");
-            inserted.push(Signal {
-                id,
-                trader_id: s.trader_id,
-                symbol: s.symbol.clone(),
-                interval: s.interval,
-                open_time: s.open_time,
-                close_time: s.close_time,
-                price: s.price,
-                values: s.values.clone(),
-                created_at: s.created_at,
-            });
+            inserted.push(to_signal(id, s));
         }
         tx.exec(&sql).await?;
     }
