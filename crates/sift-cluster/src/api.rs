@@ -12,7 +12,6 @@ use anyhow::Context;
 use futures_util::StreamExt;
 use metrics_exporter_prometheus::PrometheusHandle;
 use parking_lot::Mutex;
-use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 use sift_api::{AppState, Control, HealthReport, Hub, SymbolStatus, TraderVisibility};
 use sift_candles::{CandleStore, Capacities};
@@ -50,17 +49,8 @@ pub async fn run(
     cancel: CancellationToken,
     started: Option<tokio::sync::oneshot::Sender<SocketAddr>>,
 ) -> anyhow::Result<()> {
-    let url = settings
-        .redis
-        .url
-        .as_ref()
-        .context("the api needs --redis-url")?
-        .expose_secret()
-        .to_owned();
-    anyhow::ensure!(
-        settings.database.url.is_some(),
-        "the api needs --database-url (PostgreSQL)"
-    );
+    let url = crate::redis_url(&settings, "api")?;
+    crate::require_database(&settings, "api")?;
     let store = sift_server::serve::open_store(&settings).await?;
     sift_server::bootstrap::admin_from_env(store.as_ref(), env).await?;
     sift_server::bootstrap::seed_builtins(store.as_ref()).await?;

@@ -16,7 +16,6 @@ use std::time::Duration;
 use anyhow::Context;
 use metrics_exporter_prometheus::PrometheusHandle;
 use parking_lot::Mutex;
-use secrecy::ExposeSecret;
 use serde_json::json;
 use sift_candles::{CandleStore, Capacities, MemoryCandleStore};
 use sift_core::{Candle, Interval, Symbol};
@@ -75,13 +74,7 @@ pub async fn run(
     cancel: CancellationToken,
     started: Option<tokio::sync::oneshot::Sender<SocketAddr>>,
 ) -> anyhow::Result<()> {
-    let url = settings
-        .redis
-        .url
-        .as_ref()
-        .context("the collector needs --redis-url")?
-        .expose_secret()
-        .to_owned();
+    let url = crate::redis_url(&settings, "collector")?;
     let history = settings.market.history.max(1);
     let memory = MemoryCandleStore::new(Capacities::new(history).context("market.history")?);
     let redis = RedisConfig::new(&url).with_prefix(options.prefix.clone());

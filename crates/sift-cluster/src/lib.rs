@@ -70,3 +70,26 @@ fn notify_key(
     }
     sift_server::serve::notify_key(settings)
 }
+
+/// The Redis URL every role needs (`--redis-url`); `role` names the role in the error.
+fn redis_url(settings: &sift_server::settings::Settings, role: &str) -> anyhow::Result<String> {
+    use anyhow::Context as _;
+    use secrecy::ExposeSecret as _;
+    Ok(settings
+        .redis
+        .url
+        .as_ref()
+        .with_context(|| format!("the {role} needs --redis-url"))?
+        .expose_secret()
+        .to_owned())
+}
+
+/// Fails unless the database is PostgreSQL (`--database-url`), as the worker and api roles
+/// need; `role` names the role in the error.
+fn require_database(settings: &sift_server::settings::Settings, role: &str) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        settings.database.url.is_some(),
+        "the {role} needs --database-url (PostgreSQL)"
+    );
+    Ok(())
+}

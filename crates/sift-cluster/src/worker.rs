@@ -18,7 +18,6 @@ use std::time::Duration;
 use anyhow::Context;
 use metrics_exporter_prometheus::PrometheusHandle;
 use parking_lot::Mutex;
-use secrecy::ExposeSecret;
 use serde_json::json;
 use sift_candles::Capacities;
 use sift_engine::EngineConfig;
@@ -92,17 +91,8 @@ pub async fn run(
     cancel: CancellationToken,
     started: Option<tokio::sync::oneshot::Sender<SocketAddr>>,
 ) -> anyhow::Result<()> {
-    let url = settings
-        .redis
-        .url
-        .as_ref()
-        .context("the worker needs --redis-url")?
-        .expose_secret()
-        .to_owned();
-    anyhow::ensure!(
-        settings.database.url.is_some(),
-        "the worker needs --database-url (PostgreSQL)"
-    );
+    let url = crate::redis_url(&settings, "worker")?;
+    crate::require_database(&settings, "worker")?;
     let store = sift_server::serve::open_store(&settings).await?;
     let history = settings.market.history.max(1);
     let evaluator = Evaluator::start(EngineConfig {
