@@ -6,11 +6,12 @@
 //! `resync` event (see `stream`). Publishing never blocks and costs nothing without clients.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::Serialize;
 use sift_core::{Candle, Interval, Symbol, Ticker, Tier};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 use tokio_util::sync::CancellationToken;
 
 use crate::views::{CandleView, SignalView, TickerView};
@@ -70,6 +71,8 @@ pub(crate) enum HubEvent {
     /// Each ticker of one update with its JSON.
     Tickers(Arc<[(Symbol, Arc<str>)]>),
     Candles(Arc<[CandleItem]>),
+    /// Signals published before their commit were not stored: clients reload (`resync`).
+    Withdrawn,
 }
 
 /// A signal of a [`HubEvent::Signals`] batch.
@@ -96,6 +99,68 @@ pub struct Hub {
     /// Candle topics some connection asked for, with how many ask: forming candles change
     /// several times a second per series, and only open charts want them.
     watched: Arc<Mutex<HashMap<(Symbol, Interval), usize>>>,
+    /// Publications of signals whose commit was still running (see [`Hub::uncommitted`]).
+    uncommitted: Arc<Uncommitted>,
+}
+
+/// Counts the publications made before their signals were committed: `begun` of them so far,
+/// the first `settled` of them committed or withdrawn.
+#[derive(Debug)]
+struct Uncommitted {
+    begun: AtomicU64,
+    settled: watch::Sender<u64>,
+}
+
+impl Default for Uncommitted {
+    fn default() -> Self {
+        Self {
+            begun: AtomicU64::new(0),
+            settled: watch::Sender::new(0),
+        }
+    }
+}
+
+/// A publication of signals while their commit runs, from [`Hub::uncommitted`]: publish
+/// through it, then call [`committed`](Self::committed) once they are stored. Dropped without
+/// that after publishing, it tells the clients to reload (`resync`), since what they were
+/// shown is not stored.
+#[derive(Debug)]
+#[must_use = "settle the publication: `committed`, or drop it when the commit failed"]
+pub struct UncommittedSignals {
+    hub: Hub,
+    number: u64,
+    shown: AtomicBool,
+    committed: bool,
+}
+
+impl UncommittedSignals {
+    /// Publishes signals whose commit is running, as [`Hub::publish_signals`] does.
+    pub fn publish<'a>(
+        &self,
+        signals: impl IntoIterator<Item = (&'a sift_store::Signal, &'a TraderVisibility)>,
+    ) {
+        self.shown.store(true, Ordering::SeqCst);
+        self.hub.publish_signals(signals);
+    }
+
+    /// The signals are stored.
+    pub fn committed(mut self) {
+        self.committed = true;
+    }
+}
+
+impl Drop for UncommittedSignals {
+    fn drop(&mut self) {
+        if !self.committed && self.shown.load(Ordering::SeqCst) {
+            metrics::counter!("sift_stream_withdrawn_total").increment(1);
+            let _ = self.hub.sender.send(HubEvent::Withdrawn);
+        }
+        let number = self.number;
+        self.hub
+            .uncommitted
+            .settled
+            .send_modify(|settled| *settled = (*settled).max(number));
+    }
 }
 
 impl Default for Hub {
@@ -118,7 +183,29 @@ impl Hub {
             sender,
             shutdown: CancellationToken::new(),
             watched: Arc::default(),
+            uncommitted: Arc::default(),
         }
+    }
+
+    /// Opens a publication of signals whose commit is running: until it is settled, resuming
+    /// stream clients wait before reading the store, so that they find there what was
+    /// published before they subscribed.
+    pub fn uncommitted(&self) -> UncommittedSignals {
+        let number = self.uncommitted.begun.fetch_add(1, Ordering::SeqCst) + 1;
+        UncommittedSignals {
+            hub: self.clone(),
+            number,
+            shown: AtomicBool::new(false),
+            committed: false,
+        }
+    }
+
+    /// Waits until every publication opened so far by [`Hub::uncommitted`] is settled.
+    pub(crate) async fn settled(&self) {
+        let begun = self.uncommitted.begun.load(Ordering::SeqCst);
+        let mut settled = self.uncommitted.settled.subscribe();
+        // The sender lives as long as the hub, so this only ends when it is settled.
+        let _ = settled.wait_for(|settled| *settled >= begun).await;
     }
 
     /// Publishes a stored signal to the clients that may see it (the owner of a custom

@@ -46,7 +46,7 @@ pub mod views;
 pub use auth::{AccountError, AdminOutcome, create_account, ensure_admin};
 pub use config::{ApiConfig, Quota};
 pub use error::ApiError;
-pub use hub::{HUB_CAPACITY, Hub, TraderVisibility};
+pub use hub::{HUB_CAPACITY, Hub, TraderVisibility, UncommittedSignals};
 pub use router::{API_PREFIX, openapi, router};
 pub use state::{
     AppState, Clock, Control, ControlEvent, HealthReport, ManualClock, RecordingControl,

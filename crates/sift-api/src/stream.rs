@@ -5,7 +5,9 @@
 //! `resync` (data `{"reason": ...}`: the client missed events and should reload what it shows).
 //! On connect the hub is subscribed first, then missed signals (`Last-Event-ID` header or
 //! `?last_event_id=`) are replayed from the store, and live signals already replayed are
-//! skipped, so none is lost or doubled across a reconnect.
+//! skipped, so none is lost or doubled across a reconnect. Signals are published while their
+//! commit runs ([`crate::Hub::uncommitted`]): a replay first waits for such commits, and a
+//! commit that fails sends `resync` (reason `withdrawn`).
 
 use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
@@ -22,6 +24,7 @@ use serde_json::json;
 use sift_core::{Interval, Symbol};
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio_util::sync::CancellationToken;
+use tracing::warn;
 use utoipa::IntoParams;
 
 use crate::access::visible_trader_ids;
@@ -32,6 +35,8 @@ use crate::hub::{CandleWatch, HubEvent};
 use crate::state::AppState;
 use crate::views::SignalView;
 
+/// Longest a replay waits for the commits of signals already published.
+const SETTLE_WAIT: Duration = Duration::from_secs(10);
 /// Most topics one connection may ask for.
 pub(crate) const MAX_TOPICS: usize = 100;
 
@@ -92,7 +97,9 @@ impl Topics {
 #[utoipa::path(get, path = "/stream", tag = "stream", params(StreamQuery,
         ("Last-Event-ID" = Option<i64>, Header, description = "replay signals after this id")),
     responses((status = 200, description = "text/event-stream of `signal`, `ticker`, `candle` \
-        and `resync` events", content_type = "text/event-stream", body = String),
+        and `resync` events. A signal is sent while its commit runs; `resync` (reason `lagged`, \
+        `too_many_missed`, `no_history` or `withdrawn`: a commit failed) asks the client to \
+        reload", content_type = "text/event-stream", body = String),
         (status = 400, body = ErrorBody)))]
 pub(crate) async fn stream(
     State(state): State<AppState>,
@@ -128,6 +135,14 @@ pub(crate) async fn stream(
     };
     if connection.topics.signals {
         if let Some(after) = last_id {
+            // Signals published before the subscription may still be committing: the store
+            // holds them once that is settled.
+            if tokio::time::timeout(SETTLE_WAIT, state.hub.settled())
+                .await
+                .is_err()
+            {
+                warn!("replaying while signals are still being committed");
+            }
             connection.replay(&state, after).await?;
         }
     }
@@ -214,6 +229,11 @@ impl Connection {
                     if wanted.is_some_and(|symbols| symbols.contains(&item.symbol)) {
                         push_event(&mut self.pending, "candle", None, &item.json);
                     }
+                }
+            }
+            HubEvent::Withdrawn => {
+                if self.topics.signals {
+                    resync(&mut self.pending, "withdrawn");
                 }
             }
         }

@@ -8,7 +8,7 @@
 //! the newest published one (`sift:published`), so a takeover leaves no gap; duplicates are
 //! harmless downstream.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,8 +22,8 @@ use sift_core::{Candle, Interval, Symbol};
 use sift_market::{CloseBurst, Collector, MarketEvent};
 use sift_redis::{MirrorConfig, RedisConfig, RedisMirror};
 use sift_server::Settings;
+use sift_server::instant::{INSTANT_WAIT, gather_bursts};
 use sift_server::market::collector_config;
-use sift_server::pipeline::gather_instant;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
@@ -150,6 +150,7 @@ pub async fn run(
         },
         candles,
         history,
+        intervals: settings.market.intervals.clone(),
         status: Arc::clone(&status),
         local: HashMap::new(),
         catch_up_due: true,
@@ -185,6 +186,8 @@ struct Role {
     publisher: Publisher,
     candles: Arc<dyn CandleStore>,
     history: usize,
+    /// The intervals collected, whose bursts of one instant are published together.
+    intervals: Vec<Interval>,
     status: Arc<Mutex<Status>>,
     /// Per interval, the newest open time this process published by catch-up.
     local: HashMap<Interval, i64>,
@@ -197,9 +200,10 @@ impl Role {
     async fn run(&mut self, mut events: mpsc::Receiver<MarketEvent>, cancel: &CancellationToken) {
         let mut tick = tokio::time::interval(self.lease.ttl() / 3);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut next: Option<MarketEvent> = None;
+        // Events read ahead while gathering the bursts of one instant, in order.
+        let mut deferred = VecDeque::new();
         loop {
-            let event = match next.take() {
+            let event = match deferred.pop_front() {
                 Some(event) => event,
                 None => tokio::select! {
                     biased;
@@ -216,8 +220,14 @@ impl Role {
             };
             match event {
                 MarketEvent::Closes(first) => {
-                    let (bursts, ahead) = gather_instant(first, &mut events);
-                    next = ahead;
+                    let bursts = gather_bursts(
+                        first,
+                        &self.intervals,
+                        INSTANT_WAIT,
+                        &mut events,
+                        &mut deferred,
+                    )
+                    .await;
                     self.on_closes(bursts).await;
                 }
                 MarketEvent::Backfilled { .. } => self.catch_up_due = true,

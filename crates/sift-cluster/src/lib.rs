@@ -4,7 +4,7 @@
 //! ```text
 //! collectors ──candles──▶ Redis klines:* (mirror, idempotent)
 //!   leader (lease sift:leader) ──XADD (fenced Lua)──▶ sift:closes:{shard} ──XREADGROUP sift-workers──▶ workers
-//! workers (own shards by lease + rendezvous) ──commit_close──▶ PostgreSQL ──then XACK
+//! workers (own shards by lease + rendezvous) ──commit_shard_closes──▶ PostgreSQL ──then XACK
 //!         └──PUBLISH sift:signals──▶ api instances ──▶ SSE clients
 //! api (Control) ──PUBLISH sift:traders──▶ workers (reload trader / switch)
 //! ```
@@ -28,7 +28,8 @@
 //! # Layout
 //! - [`keys`]: [`ClusterKeys`], the keys and channels. [`entry`]: what travels through Redis.
 //! - [`lease`]: [`Lease`]. [`publish`]: the fenced publication. [`ownership`]: shard leases.
-//! - [`consumer`]: group, read, claim, ack. [`process`]: one entry evaluated and committed.
+//! - [`consumer`]: group, read, claim, ack, entries grouped by close instant. [`process`]:
+//!   the entries of one close instant evaluated and committed together.
 //! - [`recover`]: the fallback tick's closes published but never committed, enqueued again.
 //! - [`tickers`]: tickers from Redis for the engine and the `top = N` ranking.
 //! - [`changes`]: trader changes to the workers. [`http`]: `/health` and `/metrics`.

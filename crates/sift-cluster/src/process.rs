@@ -1,6 +1,7 @@
-//! A worker's evaluation of one close entry: series made contiguous (warmed from Redis when
-//! this worker did not see the previous close), the engine, the commit (retried until the
-//! store takes it), then the signals on `sift:signals`.
+//! A worker's evaluation of the entries of one close instant (one per owned shard, taken
+//! together): series made contiguous (warmed from Redis when this worker did not see the
+//! previous close), the engine, one commit (retried until the store takes it), then the signals
+//! on `sift:signals`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -15,9 +16,9 @@ use sift_engine::{CloseBatch, EngineConfig, Match, Trader};
 use sift_market::CloseBurst;
 use sift_redis::RedisCandleStore;
 use sift_server::Evaluator;
-use sift_server::pipeline::close_commit;
+use sift_server::pipeline::{STAGE_SECONDS, close_commits};
 use sift_server::traders::{TraderBook, compile};
-use sift_store::{Signal, Store};
+use sift_store::{CloseCommit, Signal, Store};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
@@ -100,37 +101,46 @@ impl Processor {
         self.fed.retain(|(symbol, _), _| keep(symbol));
     }
 
-    /// Evaluates, commits and publishes one entry of `shard`. Fails only when `cancel` fires
-    /// while the store is unavailable (the entry is then left pending for the next owner) or on
-    /// a Redis read failure while warming.
+    /// Evaluates, commits and publishes the entries of one close instant together, one per
+    /// shard and alike ([`consumer::instants`](crate::consumer::instants)): one ticker read,
+    /// one evaluation, one transaction recording every shard, one publication. Answers the
+    /// signals committed. Fails only when `cancel` fires while the store is unavailable (the
+    /// entries are then left pending for the next owner) or on a Redis read failure while
+    /// warming.
     pub async fn process(
         &mut self,
-        shard: u32,
-        entry: &CloseEntry,
+        entries: &[(u32, &CloseEntry)],
         redis: &mut redis::aio::ConnectionManager,
         cancel: &CancellationToken,
     ) -> anyhow::Result<usize> {
+        let Some(close_time) = entries.first().map(|(_, e)| e.close_time) else {
+            return Ok(0);
+        };
         let started = Instant::now();
         if self
             .ranked_at
             .is_none_or(|at| at.elapsed() >= tickers::RANK_EVERY)
         {
             self.ranked_at = Some(Instant::now());
-            if let Err(err) = self.rank(redis, entry.close_time).await {
+            if let Err(err) = self.rank(redis, close_time).await {
                 warn!(error = %format!("{err:#}"), "ranking the universe failed");
             }
         }
-        let bursts: Vec<CloseBurst> = entry.bursts.iter().map(|b| b.to_burst()).collect();
+        let bursts = merge(entries);
+        let mut shards: Vec<u32> = entries.iter().map(|(shard, _)| *shard).collect();
+        shards.sort_unstable();
+        shards.dedup();
         let mut live = CloseBatch::new();
         let mut stale = CloseBatch::new();
-        // The latest tickers of the entry's symbols, applied before its candles as in `serve`.
+        // The latest tickers of the entries' symbols, applied before their candles as in
+        // `serve`.
         let mut symbols: Vec<Symbol> = bursts
             .iter()
             .flat_map(|b| b.candles.iter().map(|(s, _)| s.clone()))
             .collect();
         symbols.sort();
         symbols.dedup();
-        match tickers::read(redis, self.candles.keys(), &symbols, entry.close_time).await {
+        match tickers::read(redis, self.candles.keys(), &symbols, close_time).await {
             Ok(tickers) => {
                 live.tickers.clone_from(&tickers);
                 stale.tickers = tickers;
@@ -159,6 +169,7 @@ impl Processor {
                 live.candles.push((symbol.clone(), burst.interval, *candle));
             }
         }
+        let prepared = started.elapsed();
         let mut matches = if live.candles.is_empty() {
             if !live.tickers.is_empty() {
                 self.evaluator.tickers(live.tickers).await?;
@@ -177,30 +188,39 @@ impl Processor {
         let duration = started.elapsed();
         metrics::histogram!("sift_evaluation_seconds").record(duration.as_secs_f64());
 
-        let mut inserted: Vec<Signal> = Vec::new();
+        let commits = close_commits(
+            &self.traders.lock().book,
+            &bursts,
+            &matches,
+            paused,
+            duration,
+            now_ms(),
+        );
+        let inserted = self.commit(&shards, &commits, cancel).await?;
+        let committed = started.elapsed();
         for burst in &bursts {
-            let mine: Vec<&Match> = matches
-                .iter()
-                .filter(|m| m.interval == burst.interval && m.open_time == burst.open_time)
-                .collect();
-            let commit = {
-                let traders = self.traders.lock();
-                close_commit(&traders.book, burst, &mine, paused, duration, now_ms())
-            };
-            inserted.extend(self.commit(shard, commit, cancel).await?);
             metrics::counter!("sift_closes_total", "interval" => burst.interval.to_string())
                 .increment(1);
         }
         metrics::counter!("sift_signals_total").increment(inserted.len() as u64);
         self.publish(&inserted, redis).await;
-        let close_ms = entry.close_time;
-        let latency = (now_ms() - close_ms).max(0);
+        let published = started.elapsed();
+        for (stage, took) in [
+            ("prepare", prepared),
+            ("evaluate", duration.saturating_sub(prepared)),
+            ("commit", committed.saturating_sub(duration)),
+            ("publish", published.saturating_sub(committed)),
+        ] {
+            metrics::histogram!(STAGE_SECONDS, "stage" => stage).record(took.as_secs_f64());
+        }
+        let latency = (now_ms() - close_time).max(0);
         #[allow(clippy::cast_precision_loss)]
         metrics::histogram!("sift_close_to_commit_seconds").record(latency as f64 / 1000.0);
         debug!(
-            close_time = close_ms,
+            close_time,
+            shards = shards.len(),
             signals = inserted.len(),
-            "entry processed"
+            "entries processed"
         );
         Ok(inserted.len())
     }
@@ -312,18 +332,18 @@ impl Processor {
         Ok(engine.process(batch).await?)
     }
 
-    /// Commits (recording that `shard` committed the close), retrying while the store is
-    /// unavailable, until `cancel`.
+    /// Commits the closes of one instant (recording that `shards` committed them), retrying
+    /// while the store is unavailable, until `cancel`.
     async fn commit(
         &self,
-        shard: u32,
-        commit: sift_store::CloseCommit,
+        shards: &[u32],
+        commits: &[CloseCommit],
         cancel: &CancellationToken,
     ) -> anyhow::Result<Vec<Signal>> {
         let mut wait = RETRY_FIRST;
         let mut attempts = 0u32;
         loop {
-            match self.store.commit_shard_close(shard, commit.clone()).await {
+            match self.store.commit_shard_closes(shards, commits).await {
                 Ok(inserted) => {
                     if attempts > 0 {
                         info!(attempts, "commit went through after retries");
@@ -346,8 +366,8 @@ impl Processor {
         }
     }
 
-    /// Publishes the committed signals on `sift:signals` (one message per entry, a JSON array;
-    /// at most once: a stream client that misses one catches up from the store by
+    /// Publishes the committed signals on `sift:signals` (one message per processed instant, a
+    /// JSON array; at most once: a stream client that misses one catches up from the store by
     /// `Last-Event-ID`).
     async fn publish(&self, signals: &[Signal], redis: &mut redis::aio::ConnectionManager) {
         if signals.is_empty() {
@@ -372,6 +392,26 @@ impl Processor {
             warn!(error = %err, signals = messages.len(), "signals not published to the api instances");
         }
     }
+}
+
+/// The bursts of `entries` merged per interval and open time, in the order they come.
+fn merge(entries: &[(u32, &CloseEntry)]) -> Vec<CloseBurst> {
+    let mut out: Vec<CloseBurst> = Vec::new();
+    for (_, entry) in entries {
+        for burst in &entry.bursts {
+            match out
+                .iter_mut()
+                .find(|m| m.interval == burst.interval && m.open_time == burst.open_time)
+            {
+                Some(merged) => {
+                    merged.candles.extend(burst.candles.iter().cloned());
+                    merged.late |= burst.late;
+                }
+                None => out.push(burst.to_burst()),
+            }
+        }
+    }
+    out
 }
 
 fn now_ms() -> i64 {

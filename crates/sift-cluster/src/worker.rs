@@ -29,7 +29,7 @@ use tracing::{info, warn};
 
 use crate::changes::{self, Shared};
 use crate::consumer::{self, Delivery};
-use crate::entry::shard_of;
+use crate::entry::{CloseEntry, shard_of};
 use crate::keys::ClusterKeys;
 use crate::ownership::Ownership;
 use crate::process::{Processor, Traders};
@@ -259,7 +259,7 @@ impl Worker {
             let (id, batch) = (self.options.id.clone(), self.options.batch);
             let read = match self.reader().await {
                 Ok(reader) => {
-                    let read = consumer::read(reader, &id, &streams, batch, block);
+                    let read = consumer::read_instant(reader, &id, &streams, batch, block);
                     tokio::select! {
                         () = cancel.cancelled() => return,
                         read = read => read,
@@ -423,49 +423,47 @@ impl Worker {
         Ok(())
     }
 
-    /// Processes deliveries in order, acknowledging each after its commit. After a failure
-    /// (stopping while the store is down, Redis unreachable) the rest stay pending: the
-    /// shard's next owner, or the fallback tick after `claim_idle`, claims them.
+    /// Processes deliveries a close instant at a time ([`consumer::instants`]: the entries of
+    /// one instant across the owned shards together), acknowledging them after their commit.
+    /// After a failure (stopping while the store is down, Redis unreachable) the rest stay
+    /// pending: the shard's next owner, or the fallback tick after `claim_idle`, claims them.
     async fn handle(&mut self, deliveries: Vec<Delivery>, cancel: &CancellationToken) {
-        for delivery in deliveries {
-            let processed = match &delivery.entry {
-                Ok(entry) => {
-                    let Ok(conn) = self.conn().await.cloned() else {
-                        return;
-                    };
-                    let mut conn = conn;
-                    match self
-                        .processor
-                        .process(delivery.shard, entry, &mut conn, cancel)
-                        .await
-                    {
-                        Ok(signals) => {
-                            let mut status = self.status.lock();
-                            status.entries += 1;
-                            status.signals += signals as u64;
-                            true
-                        }
-                        Err(err) => {
-                            warn!(id = %delivery.id, error = %format!("{err:#}"), "entry not processed; left pending");
-                            false
-                        }
+        for group in consumer::instants(deliveries) {
+            let entries: Vec<(u32, &CloseEntry)> = group
+                .iter()
+                .filter_map(|d| d.entry.as_ref().ok().map(|e| (d.shard, e)))
+                .collect();
+            if entries.is_empty() {
+                for d in &group {
+                    if let Err(reason) = &d.entry {
+                        warn!(id = %d.id, reason, "malformed close entry skipped");
                     }
                 }
-                Err(reason) => {
-                    warn!(id = %delivery.id, reason, "malformed close entry skipped");
-                    true
+            } else {
+                let Ok(conn) = self.conn().await.cloned() else {
+                    return;
+                };
+                let mut conn = conn;
+                match self.processor.process(&entries, &mut conn, cancel).await {
+                    Ok(signals) => {
+                        let mut status = self.status.lock();
+                        status.entries += entries.len() as u64;
+                        status.signals += signals as u64;
+                    }
+                    Err(err) => {
+                        let ids: Vec<&str> = group.iter().map(|d| d.id.as_str()).collect();
+                        warn!(?ids, error = %format!("{err:#}"), "entries not processed; left pending");
+                        return;
+                    }
                 }
-            };
-            if !processed {
-                return;
             }
             let acked = match self.conn().await {
-                Ok(conn) => consumer::ack(conn, &delivery.stream, &[&delivery.id]).await,
+                Ok(conn) => consumer::ack_all(conn, &group).await,
                 Err(err) => Err(err),
             };
             if let Err(err) = acked {
                 // Delivered again later; the commit is idempotent.
-                warn!(id = %delivery.id, error = %err, "ack failed");
+                warn!(entries = group.len(), error = %err, "ack failed");
             }
         }
     }

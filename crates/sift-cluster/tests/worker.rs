@@ -409,21 +409,29 @@ async fn workers_feed_tickers_and_rank_top_n_traders() {
         }],
     };
     let cancel = CancellationToken::new();
-    for shard in 0..SHARDS {
-        let mine = CloseEntry {
-            close_time: entry.close_time,
-            bursts: vec![EntryBurst {
-                candles: entry.bursts[0]
-                    .candles
-                    .iter()
-                    .filter(|(s, _)| shard_of(s, SHARDS) == shard)
-                    .cloned()
-                    .collect(),
-                ..entry.bursts[0].clone()
-            }],
-        };
+    let mine: Vec<(u32, CloseEntry)> = (0..SHARDS)
+        .map(|shard| {
+            let entry = CloseEntry {
+                close_time: entry.close_time,
+                bursts: vec![EntryBurst {
+                    candles: entry.bursts[0]
+                        .candles
+                        .iter()
+                        .filter(|(s, _)| shard_of(s, SHARDS) == shard)
+                        .cloned()
+                        .collect(),
+                    ..entry.bursts[0].clone()
+                }],
+            };
+            (shard, entry)
+        })
+        .collect();
+    // The first shard alone, then the others together (as a worker takes one instant).
+    let (first, rest) = mine.split_at(1);
+    for group in [first, rest] {
+        let entries: Vec<(u32, &CloseEntry)> = group.iter().map(|(s, e)| (*s, e)).collect();
         processor
-            .process(shard, &mine, &mut conn, &cancel)
+            .process(&entries, &mut conn, &cancel)
             .await
             .unwrap();
     }

@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::{BufReader, Read, Seek};
 use std::path::Path;
 
-use csv::{ByteRecord, ReaderBuilder, Trim};
+use csv::{ByteRecord, ReaderBuilder};
 use sift_core::{Interval, Symbol};
 use zip::ZipArchive;
 
@@ -226,8 +226,9 @@ fn parse_interval(row: Row<'_>, raw: &[u8]) -> Result<Interval, Error> {
         })
 }
 
-/// A CSV stream read one reused [`ByteRecord`] at a time. Fields are trimmed; blank lines are
-/// skipped; rows may differ in width (the formats check widths to name the line).
+/// A CSV stream read one reused [`ByteRecord`] at a time. Fields are trimmed (see
+/// [`read_trimmed`]); blank lines are skipped; rows may differ in width (the formats check
+/// widths to name the line).
 struct Rows<'a, R> {
     path: &'a str,
     reader: csv::Reader<R>,
@@ -240,7 +241,6 @@ impl<'a, R: Read> Rows<'a, R> {
         let reader = ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
-            .trim(Trim::All)
             .from_reader(reader);
         Self {
             path,
@@ -255,7 +255,7 @@ impl<'a, R: Read> Rows<'a, R> {
     /// A failure names the line from the CSV error when it has one, else the line the reader
     /// had reached when its input failed (an IO error, e.g. a corrupt zip entry).
     fn advance(&mut self) -> Result<bool, Error> {
-        let more = match self.reader.read_byte_record(&mut self.record) {
+        let more = match read_trimmed(&mut self.reader, &mut self.record) {
             Ok(more) => more,
             Err(error) => {
                 let line = error
@@ -283,6 +283,26 @@ impl<'a, R: Read> Rows<'a, R> {
     fn row(&self) -> Row<'a> {
         Row::of(self.path, &self.record)
     }
+}
+
+/// Reads the next row of `reader` into `record`, its fields trimmed of ASCII whitespace;
+/// `false` at the end.
+///
+/// What the csv crate's `Trim::All` does, but that copies every record into a new allocation,
+/// whereas rows rarely have anything to trim: only those are trimmed (by the same method).
+fn read_trimmed<R: Read>(
+    reader: &mut csv::Reader<R>,
+    record: &mut ByteRecord,
+) -> csv::Result<bool> {
+    let more = reader.read_byte_record(record)?;
+    let padded = |field: &[u8]| {
+        field.first().is_some_and(u8::is_ascii_whitespace)
+            || field.last().is_some_and(u8::is_ascii_whitespace)
+    };
+    if record.iter().any(padded) {
+        record.trim();
+    }
+    Ok(more)
 }
 
 /// Removes a UTF-8 byte order mark from the first field, which spreadsheet exports add.

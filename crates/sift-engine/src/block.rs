@@ -11,11 +11,12 @@
 use std::sync::Arc;
 
 use sift_core::Symbol;
-use sift_indicators::structure::Divergence;
+use sift_indicators::structure::DivergenceLanes;
 
 use crate::history::{History, HistoryRow};
 use crate::kernel::{Kernel, NONE};
 use crate::matches::Found;
+use crate::op::Op;
 use crate::signal::{Cooldowns, NEVER};
 use crate::slots::{NodeState, Slots, fresh_value};
 use crate::step::StepOp;
@@ -78,9 +79,11 @@ pub(crate) struct Block {
     pub(crate) flags: Vec<Flags>,
     /// By [`KernelNode::state`](crate::kernel::KernelNode::state).
     pub(crate) states: Vec<NodeState>,
-    /// By the `row` of [`StepOp::Divergence`]: divergences unboxed, side by side, as a close
-    /// updates them one after the other (their entries in `states` stay empty).
-    pub(crate) divergences: Vec<Option<Divergence>>,
+    /// By the `row` of [`StepOp::Divergence`]: the lanes' divergences of that node together,
+    /// laid out so that a close updating them one after the other walks memory in order
+    /// (their entries in `states` stay empty). `None` for parameters that do not build, which
+    /// plan compilation rules out.
+    pub(crate) divergences: Vec<Option<DivergenceLanes>>,
     /// By [`KernelNode::history`](crate::kernel::KernelNode::history).
     pub(crate) histories: Vec<HistoryRow>,
     /// From [`KernelNode::output`](crate::kernel::KernelNode::output) times `width`.
@@ -112,9 +115,7 @@ impl Block {
             values: vec![UNDEFINED; rows(kernel.nodes.len())],
             flags: vec![Flags::default(); shape.flags as usize],
             states,
-            divergences: (0..rows(shape.divergences as usize))
-                .map(|_| None)
-                .collect(),
+            divergences: divergence_rows(&kernel, width),
             histories,
             outputs: vec![UNDEFINED; rows(shape.outputs as usize)],
             cooldowns: vec![NEVER; rows(kernel.traders.len())],
@@ -144,7 +145,9 @@ impl Block {
         }
         relayout(&mut self.values, from, to, || UNDEFINED);
         relayout(&mut self.states, from, to, || NodeState::None);
-        relayout(&mut self.divergences, from, to, || None);
+        for row in self.divergences.iter_mut().flatten() {
+            row.resize(to);
+        }
         relayout(&mut self.outputs, from, to, || UNDEFINED);
         relayout(&mut self.cooldowns, from, to, || NEVER);
         let nodes = self.kernel.nodes.iter().filter(|n| n.history != NONE);
@@ -220,8 +223,16 @@ impl Block {
                 continue;
             }
             for &lane in lanes {
-                let state = NodeState::fresh(&node.op);
-                self.put_state(step.op, node.state, lane, state);
+                if let StepOp::Divergence { row, .. } = step.op {
+                    // Fresh lanes of a row start their runs at different bars (see
+                    // `DivergenceLanes`), which a fresh `Divergence` put in would not.
+                    if let Some(row) = &mut self.divergences[row as usize] {
+                        row.reset(lane);
+                    }
+                } else {
+                    let state = NodeState::fresh(&node.op);
+                    self.put_state(step.op, node.state, lane, state);
+                }
             }
         }
     }
@@ -231,7 +242,9 @@ impl Block {
     fn put_state(&mut self, op: StepOp, state: u32, lane: usize, value: NodeState) {
         match (op, value) {
             (StepOp::Divergence { row, .. }, NodeState::Divergence(d)) => {
-                self.divergences[row as usize * self.width + lane] = d.map(|d| *d);
+                if let (Some(lanes), Some(d)) = (&mut self.divergences[row as usize], d) {
+                    lanes.set(lane, &d);
+                }
             }
             (_, value) => self.states[state as usize * self.width + lane] = value,
         }
@@ -241,9 +254,9 @@ impl Block {
     fn take_state(&mut self, op: StepOp, state: u32, lane: usize) -> NodeState {
         match op {
             StepOp::Divergence { row, .. } => NodeState::Divergence(
-                self.divergences[row as usize * self.width + lane]
-                    .take()
-                    .map(Box::new),
+                self.divergences[row as usize]
+                    .as_ref()
+                    .map(|lanes| Box::new(lanes.get(lane))),
             ),
             _ => std::mem::replace(
                 &mut self.states[state as usize * self.width + lane],
@@ -325,6 +338,28 @@ impl Block {
             .filter(|s| matches!(s, NodeState::Indicator(Some(_))))
             .count()
     }
+}
+
+/// The divergence rows of a block of `kernel`, `width` lanes wide.
+fn divergence_rows(kernel: &Kernel, width: usize) -> Vec<Option<DivergenceLanes>> {
+    let mut rows: Vec<Option<DivergenceLanes>> =
+        (0..kernel.shape.divergences).map(|_| None).collect();
+    for (node, step) in kernel.nodes.iter().zip(kernel.steps()) {
+        if let (
+            StepOp::Divergence { row, .. },
+            Op::Divergence {
+                kind,
+                lookback,
+                min_sep,
+                ..
+            },
+        ) = (step.op, &node.op)
+        {
+            rows[row as usize] =
+                DivergenceLanes::new(*kind, *lookback as usize, *min_sep as usize, width).ok();
+        }
+    }
+    rows
 }
 
 #[cfg(test)]

@@ -12,12 +12,17 @@ use crate::block::{Block, LANES};
 use crate::candles::Warming;
 use crate::kernel::Kernel;
 use crate::key::Interner;
+use crate::lanes::Signals;
 use crate::matches::Scratch;
 use crate::plan::Plan;
 use crate::signal::Cooldowns;
 use crate::slots::Slots;
 use crate::symbol::SymbolState;
 use crate::{CandleHistory, CloseBatch, EngineConfig, EngineStats, Error, Match, Trader, TraderId};
+
+/// Matches at one instant from which they are built on the thread pool: below, handing out the
+/// work costs more than it saves (a match takes about 100 ns).
+const PARALLEL_MIN_MATCHES: usize = 512;
 
 /// Evaluates many traders at every candle close over shared, incremental indicators.
 ///
@@ -381,7 +386,7 @@ impl Engine {
     }
 
     /// Appends the matches the blocks found at one instant to `out`, ordered by trader id, then
-    /// symbol (plan traders are ordered by id; `ranks` orders symbols), moving each match once.
+    /// symbol (plan traders are ordered by id; `ranks` orders symbols).
     fn append_ordered(&mut self, out: &mut Vec<Match>) {
         if self.ranks.len() != self.symbols.len() {
             let mut order: Vec<usize> = (0..self.symbols.len()).collect();
@@ -395,15 +400,19 @@ impl Engine {
         let order = self
             .scratch
             .order(found, &self.ranks, self.plan.traders.len());
-        out.reserve(order.len());
-        for &[_, _, b, at] in order {
-            let block = &self.blocks[b as usize];
-            let (t, lane) = block.found.hits[at as usize];
-            let symbol = &self.symbols[block.symbols[lane as usize] as usize];
-            let interval = block.kernel.traders[t as usize].interval;
-            if let Some(candle) = symbol.last(interval) {
-                out.push(block.signal(t, lane, candle));
-            }
+        let blocks: Vec<Signals<'_>> = self.blocks.iter().map(Block::signals).collect();
+        let build = |&[_, _, b, at]: &[u32; 4]| blocks[b as usize].signal(at);
+        // Ordered by trader, so a thread builds the matches of a range of traders, and the
+        // names a match shares with its trader are counted by one thread at a time.
+        if self.config.parallel && order.len() >= PARALLEL_MIN_MATCHES {
+            out.par_extend(
+                order
+                    .par_iter()
+                    .with_min_len(PARALLEL_MIN_MATCHES / 2)
+                    .map(build),
+            );
+        } else {
+            out.extend(order.iter().map(build));
         }
     }
 

@@ -15,6 +15,7 @@ use sift_core::{Candle, Interval, Symbol, Ticker};
 use sift_rules::program::TickerField;
 
 use crate::kernel::{Kernel, KernelTrader};
+use crate::matches::Bar;
 use crate::signal::{Cooldowns, Match, SignalMode, candidate};
 use crate::slots::{NodeState, Slots};
 use crate::step::{Step, StepOp};
@@ -283,7 +284,7 @@ pub(crate) fn run_traders(
                         .copied()
                         .unwrap_or(UNDEFINED)
                 };
-                let m = signal(trader, value, candle, sink.symbol);
+                let m = signal(trader, value, Bar::from(candle), sink.symbol);
                 sink.matches.push((trader.plan, m));
             }
         }
@@ -295,7 +296,7 @@ pub(crate) fn run_traders(
 pub(crate) fn signal(
     trader: &KernelTrader,
     value: impl Fn(u32) -> f64,
-    candle: &Candle,
+    bar: Bar,
     symbol: &Symbol,
 ) -> Match {
     let mut values = Vec::with_capacity(trader.references.len());
@@ -309,9 +310,9 @@ pub(crate) fn signal(
         trader: info.id,
         symbol: symbol.clone(),
         interval: info.interval,
-        open_time: candle.open_time,
-        close_time: candle.close_time,
-        close: candle.close,
+        open_time: bar.open_time,
+        close_time: bar.close_time,
+        close: bar.close,
         rule_hash: info.rule_hash,
         values,
     }

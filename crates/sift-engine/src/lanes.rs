@@ -7,13 +7,14 @@
 //! block, and the loops over lanes read and write contiguous rows, which the compiler turns
 //! into vector code for the arithmetic and comparisons that make up most of a plan.
 
-use sift_core::{Candle, Interval};
+use sift_core::{Candle, Interval, Symbol};
 use sift_rules::program::{BinaryOp, UnaryOp};
 
 use crate::block::{Block, LANES, Mask};
 use crate::candles::{Feed, Warming};
 use crate::eval::{signal, ticker_value};
-use crate::kernel::NONE;
+use crate::kernel::{Kernel, NONE};
+use crate::matches::{Bar, Found};
 use crate::signal::{Match, SignalMode, admit, candidates};
 use crate::slots::NodeState;
 use crate::step::{Step, StepOp};
@@ -293,26 +294,26 @@ impl Block {
                     let admitted =
                         admit(last, mode, trader.interval, open_time, trader.cooldown_bars);
                     if admitted && emit {
-                        self.found
-                            .push((trader.plan, self.symbols[l]), (t, l as u32));
+                        self.found.push(
+                            (trader.plan, self.symbols[l]),
+                            (t, l as u32),
+                            Bar::from(candles[l]),
+                        );
                     }
                 }
             }
         }
     }
 
-    /// The match of kernel trader `t` on lane `lane` at the instant just evaluated, whose
-    /// candle closing now is `candle`.
-    pub(crate) fn signal(&self, t: u32, lane: u32, candle: &Candle) -> Match {
-        let trader = &self.kernel.traders[t as usize];
-        let l = lane as usize;
-        let value = |node: u32| {
-            self.values
-                .get(node as usize * self.width + l)
-                .copied()
-                .unwrap_or(UNDEFINED)
-        };
-        signal(trader, value, candle, &self.lane_symbols[l])
+    /// What building the matches of the instant just evaluated reads.
+    pub(crate) fn signals(&self) -> Signals<'_> {
+        Signals {
+            kernel: &self.kernel,
+            width: self.width,
+            values: &self.values,
+            lane_symbols: &self.lane_symbols,
+            found: &self.found,
+        }
     }
 
     /// Evaluates one step on `lanes`, whose candles of the step's interval are `candles`.
@@ -482,16 +483,17 @@ impl Block {
                 ..
             } => {
                 let (price, oscillator) = (row(price), row(oscillator));
-                let divergences = &mut self.divergences[d as usize * w..][..w];
-                lanes.each(|l| {
-                    let (p, o) = (price[l], oscillator[l]);
-                    out[l] = match &mut divergences[l] {
-                        Some(d) if !p.is_nan() && !o.is_nan() => {
-                            from_bool(d.next(p, o) == Some(true))
-                        }
-                        _ => 0.0,
-                    };
-                });
+                match &mut self.divergences[d as usize] {
+                    Some(divergences) => lanes.each(|l| {
+                        let (p, o) = (price[l], oscillator[l]);
+                        out[l] = if p.is_nan() || o.is_nan() {
+                            0.0
+                        } else {
+                            from_bool(divergences.next(l, p, o) == Some(true))
+                        };
+                    }),
+                    None => fill(lanes, out, 0.0),
+                }
             }
         }
         if let Some(flags) = self.flags.get_mut(step.flag as usize) {
@@ -503,6 +505,38 @@ impl Block {
                 lanes.each(|l| history.push(l, out[l]));
             }
         }
+    }
+}
+
+/// The parts of a [`Block`] its matches are built from, which threads can share (its
+/// indicator instances cannot be).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Signals<'a> {
+    kernel: &'a Kernel,
+    width: usize,
+    values: &'a [f64],
+    lane_symbols: &'a [Symbol],
+    found: &'a Found,
+}
+
+impl Signals<'_> {
+    /// The match of the block's signal `at` (its position in [`Block::found`]).
+    pub(crate) fn signal(&self, at: u32) -> Match {
+        let (t, lane) = self.found.hits[at as usize];
+        let trader = &self.kernel.traders[t as usize];
+        let l = lane as usize;
+        let value = |node: u32| {
+            self.values
+                .get(node as usize * self.width + l)
+                .copied()
+                .unwrap_or(UNDEFINED)
+        };
+        signal(
+            trader,
+            value,
+            self.found.bars[at as usize],
+            &self.lane_symbols[l],
+        )
     }
 }
 

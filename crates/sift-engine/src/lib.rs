@@ -12,7 +12,7 @@
 //! contiguous rows, so a close costs one decode per node and block rather than per symbol, and
 //! the arithmetic vectorises. Blocks run on rayon's thread pool when there is enough work; the
 //! result never depends on it, nor on how symbols fall into blocks. Matches are built after
-//! the blocks are done, on the calling thread.
+//! the blocks are done, in order, split by trader over the thread pool when there are many.
 //!
 //! Pure and synchronous: no IO, no clock. A backtest feeds the same engine from files.
 //!

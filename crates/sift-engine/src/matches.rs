@@ -1,26 +1,55 @@
 //! The signals of one instant: found by each block, then put in order by the engine.
 
+use sift_core::Candle;
+
 /// The signals of one instant in a block: per signal the plan index of its trader and the
-/// engine's index of its symbol, and its kernel trader and lane.
+/// engine's index of its symbol, its kernel trader and lane, and its candle.
 ///
-/// The [`Match`](crate::Match)es are built from these after every block is done, on the thread that called
-/// the engine: their strings are then allocated where they will most likely be freed (glibc's
-/// allocator is slow when one thread frees, in bulk, what another allocated).
+/// The [`Match`](crate::Match)es are built from these after every block is done, in their
+/// final order (see [`Scratch::order`]), so that each thread building them takes a range of
+/// traders, whose shared names no other thread is counting at the same time.
 #[derive(Debug, Default)]
 pub(crate) struct Found {
     pub(crate) keys: Vec<(u32, u32)>,
     pub(crate) hits: Vec<(u32, u32)>,
+    /// The candle of each signal, parallel to `hits`.
+    pub(crate) bars: Vec<Bar>,
 }
 
 impl Found {
     pub(crate) fn clear(&mut self) {
         self.keys.clear();
         self.hits.clear();
+        self.bars.clear();
     }
 
-    pub(crate) fn push(&mut self, (trader, symbol): (u32, u32), (kernel_trader, lane): (u32, u32)) {
+    pub(crate) fn push(
+        &mut self,
+        (trader, symbol): (u32, u32),
+        (kernel_trader, lane): (u32, u32),
+        bar: Bar,
+    ) {
         self.keys.push((trader, symbol));
         self.hits.push((kernel_trader, lane));
+        self.bars.push(bar);
+    }
+}
+
+/// What a match reports of the candle that closed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Bar {
+    pub(crate) open_time: i64,
+    pub(crate) close_time: i64,
+    pub(crate) close: f64,
+}
+
+impl From<&Candle> for Bar {
+    fn from(candle: &Candle) -> Self {
+        Bar {
+            open_time: candle.open_time,
+            close_time: candle.close_time,
+            close: candle.close,
+        }
     }
 }
 
@@ -96,7 +125,7 @@ mod tests {
     fn matches_are_ordered_by_trader_then_symbol_rank() {
         let found = |keys: &[(u32, u32)]| Found {
             keys: keys.to_vec(),
-            hits: Vec::new(),
+            ..Found::default()
         };
         let blocks = [
             found(&[(2, 0), (0, 1)]),

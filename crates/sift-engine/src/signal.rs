@@ -124,11 +124,28 @@ pub(crate) fn admit(
     let ok = mode == SignalMode::Level
         || cooldown_bars == 0
         || *last == NEVER
-        || interval.periods_between(*last, open_time) > i64::from(cooldown_bars);
+        || more_bars_than(interval, *last, open_time, cooldown_bars);
     if ok {
         *last = open_time;
     }
     ok
+}
+
+/// `interval.periods_between(from, to) > bars`, without its divisions when the two times are
+/// clearly further apart: a time lies less than one bar after its bar's open time, so for a
+/// fixed interval, times at least `bars + 2` bar lengths apart (within the range where open
+/// times are not clamped) are more than `bars` bars apart.
+#[inline]
+fn more_bars_than(interval: Interval, from: i64, to: i64, bars: u32) -> bool {
+    let range = Interval::MIN_TIME_MS..=Interval::MAX_TIME_MS;
+    if let Some(length) = interval.fixed_duration_ms()
+        && range.contains(&from)
+        && range.contains(&to)
+        && to - from >= (i64::from(bars) + 2) * length
+    {
+        return true;
+    }
+    interval.periods_between(from, to) > i64::from(bars)
 }
 
 #[cfg(test)]
@@ -188,6 +205,32 @@ mod tests {
     fn a_suppressed_edge_does_not_fire_later_while_the_rule_stays_true() {
         let holds = [true, false, true, true, true, true];
         assert_eq!(fired(SignalMode::Edge, 2, &holds), [0]);
+    }
+
+    #[test]
+    fn the_shortcut_agrees_with_periods_between() {
+        let times = [
+            -3 * MINUTE - 7,
+            0,
+            59_999,
+            MINUTE,
+            5 * MINUTE + 1,
+            7 * MINUTE - 1,
+            60 * MINUTE + 30_000,
+            Interval::MAX_TIME_MS - 1,
+            Interval::MAX_TIME_MS + 5 * MINUTE,
+        ];
+        for interval in [Interval::M1, Interval::M5, Interval::W1, Interval::Month1] {
+            for &from in &times {
+                for &to in &times {
+                    for bars in [0, 1, 2, 3, 5, 60] {
+                        let want = interval.periods_between(from, to) > i64::from(bars);
+                        let got = more_bars_than(interval, from, to, bars);
+                        assert_eq!(got, want, "{interval} {from} {to} {bars}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! - [`serve`]: [`serve::run`], start-up, the tasks, and graceful shutdown.
 //! - [`market`]: the market settings as the collector's configuration.
 //! - [`pipeline`]: closes in, signals committed and published; trader changes to the engine.
+//! - [`instant`]: the close bursts of one instant, gathered to be evaluated together.
 //! - [`evaluator`]: [`Evaluator`], the engine on its own thread behind an async handle.
 //! - [`store_history`]: [`store_history::StoreHistory`], the candle store as the engine's
 //!   warming history (no second copy of the candles in the engine).
@@ -22,6 +23,7 @@ pub mod bootstrap;
 pub mod control;
 pub mod evaluator;
 pub mod flags;
+pub mod instant;
 pub mod market;
 pub mod pipeline;
 pub mod retention;

@@ -1,14 +1,17 @@
 //! From candle closes to stored and streamed signals.
 //!
-//! One task consumes the market's ordered events and the API's trader changes. For each close
-//! burst it evaluates the traders on the engine thread, commits the signals and the execution
-//! row in one transaction, and only then publishes the new signals: a close counts as
-//! processed once it is in the store (`close_progress`), so a crash before the commit
-//! re-evaluates it on restart, and the unique key on signals keeps that from duplicating any.
+//! One task consumes the market's ordered events and the API's trader changes. For the close
+//! bursts of one instant it evaluates the traders on the engine thread, then commits the
+//! signals and the execution rows in one transaction. The new signals go to the stream as soon
+//! as the store has given them ids, while they are written (a failed commit withdraws them:
+//! the clients get `resync`). A close counts as processed once it is in the store
+//! (`close_progress`), so a crash before the commit re-evaluates it on restart, and the unique
+//! key on signals keeps that from duplicating any; notifications leave only from committed
+//! rows.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
@@ -18,12 +21,12 @@ use sift_core::{Interval, Symbol, Ticker};
 use sift_engine::{CloseBatch, Match};
 use sift_market::{CloseBurst, MarketEvent};
 use sift_store::{CloseCommit, NewExecution, NewOutbox, NewSignal, Store};
-use sift_traders::Symbols;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
 use crate::evaluator::Evaluator;
+use crate::instant::{INSTANT_WAIT, burst_close_time, gather_bursts};
 use crate::status::PipelineStatus;
 use crate::traders::{TraderBook, compile, rank_by_volume};
 
@@ -35,8 +38,10 @@ const REPLAY_MAX: usize = 5;
 /// `symbols = {top = N}` traders (and at every universe change).
 const RANK_EVERY: Duration = Duration::from_secs(60);
 /// Histogram of the time each stage of a close instant takes, labelled `stage`: `prepare`
-/// (warm-up of new series, closed candles to the stream), `evaluate` (the engine, signals
-/// built), `commit` (signals and execution rows stored) and `publish` (signals to the stream).
+/// (waiting for the instant's other bursts, warm-up of new series, closed candles to the
+/// stream), `evaluate` (the engine, signals built), `assign` (the store picks the new signals
+/// and their ids), `publish` (signals to the stream) and `commit` (signals and execution rows
+/// written, while the clients receive them).
 pub const STAGE_SECONDS: &str = "sift_close_stage_seconds";
 
 /// A change the API made to the stored traders.
@@ -56,6 +61,8 @@ pub struct Pipeline {
     pub paused: Arc<AtomicBool>,
     /// Candles kept per series for warming (the engine's capacity).
     pub history: usize,
+    /// The intervals the market delivers, whose bursts of one instant are evaluated together.
+    pub intervals: Vec<Interval>,
     /// Series whose history the engine holds.
     warmed: HashSet<(Symbol, Interval)>,
     /// Tickers received since the last close, applied before it.
@@ -96,6 +103,7 @@ impl Pipeline {
             book: TraderBook::default(),
             paused,
             history,
+            intervals: Vec::new(),
             warmed: HashSet::new(),
             tickers: HashMap::new(),
             ranked: Vec::new(),
@@ -142,10 +150,10 @@ impl Pipeline {
         mut changes: mpsc::Receiver<TraderChange>,
         cancel: CancellationToken,
     ) {
-        // An event read ahead while gathering the bursts of one instant.
-        let mut next: Option<MarketEvent> = None;
+        // Events read ahead while gathering the bursts of one instant, in order.
+        let mut deferred = VecDeque::new();
         loop {
-            let event = match next.take() {
+            let event = match deferred.pop_front() {
                 Some(event) => event,
                 None => tokio::select! {
                     biased;
@@ -164,12 +172,19 @@ impl Pipeline {
                 MarketEvent::Closes(first) => {
                     // The collector sends the bursts of one instant (1m, 5m, 1h...) one after
                     // the other: evaluate them together, so a rule on 1m reads the 1h candle
-                    // that closed at the same instant.
+                    // that closed at the same instant, and their signals commit together.
                     let close_time = burst_close_time(&first);
-                    let (bursts, ahead) = gather_instant(first, &mut events);
-                    next = ahead;
-                    self.queued = events.len();
-                    if let Err(err) = self.on_closes(&bursts).await {
+                    let taken_up = Instant::now();
+                    let bursts = gather_bursts(
+                        first,
+                        &self.intervals,
+                        INSTANT_WAIT,
+                        &mut events,
+                        &mut deferred,
+                    )
+                    .await;
+                    self.queued = events.len() + deferred.len();
+                    if let Err(err) = self.on_closes(&bursts, taken_up).await {
                         warn!(close_time, error = %format!("{err:#}"), "close not processed");
                     }
                 }
@@ -188,7 +203,10 @@ impl Pipeline {
                 }
             }
             MarketEvent::Closes(burst) => {
-                if let Err(err) = self.on_closes(std::slice::from_ref(&burst)).await {
+                if let Err(err) = self
+                    .on_closes(std::slice::from_ref(&burst), Instant::now())
+                    .await
+                {
                     warn!(interval = %burst.interval, open_time = burst.open_time,
                         error = %format!("{err:#}"), "close not processed");
                 }
@@ -226,20 +244,17 @@ impl Pipeline {
     }
 
     async fn recompile_top(&mut self, before: &[Symbol]) -> anyhow::Result<()> {
-        let stored = self
-            .store
-            .list_traders(&sift_store::TraderFilter::default())
-            .await?;
-        for trader in stored {
-            let Symbols::Top(n) = trader.def.symbols else {
-                continue;
-            };
-            let members = |ranked: &[Symbol]| -> HashSet<Symbol> {
-                ranked.iter().take(n as usize).cloned().collect()
-            };
-            if members(before) != members(&self.ranked) {
-                self.reload(trader.id).await?;
-            }
+        let members = |ranked: &[Symbol], n: u32| -> HashSet<Symbol> {
+            ranked.iter().take(n as usize).cloned().collect()
+        };
+        let changed: Vec<i64> = self
+            .book
+            .top_n()
+            .filter(|&(_, n)| members(before, n) != members(&self.ranked, n))
+            .map(|(id, _)| id)
+            .collect();
+        for id in changed {
+            self.reload(id).await?;
         }
         Ok(())
     }
@@ -289,8 +304,8 @@ impl Pipeline {
         Ok(())
     }
 
-    async fn on_closes(&mut self, bursts: &[CloseBurst]) -> anyhow::Result<()> {
-        let started = Instant::now();
+    /// Processes the bursts of one instant, taken up at `started` (the first one's arrival).
+    async fn on_closes(&mut self, bursts: &[CloseBurst], started: Instant) -> anyhow::Result<()> {
         for burst in bursts {
             for (symbol, _) in &burst.candles {
                 self.warm(symbol, burst.interval, burst.open_time).await?;
@@ -304,9 +319,10 @@ impl Pipeline {
         self.evaluate(bursts, started.elapsed()).await
     }
 
-    /// Evaluates the bursts of one close instant together, commits each burst (its signals and
-    /// execution row) in its own transaction, then publishes the new signals. `prepare` is the
-    /// time already spent on them, for the stage figures.
+    /// Evaluates the bursts of one close instant together, then commits them (each burst's
+    /// signals and execution row) in one transaction, publishing the new signals as soon as
+    /// they have their ids. `prepare` is the time already spent on them, for the stage
+    /// figures.
     async fn evaluate(&mut self, bursts: &[CloseBurst], prepare: Duration) -> anyhow::Result<()> {
         let started = Instant::now();
         let mut batch = CloseBatch::new();
@@ -315,24 +331,25 @@ impl Pipeline {
         let paused = self.paused.load(Ordering::SeqCst);
         let matches = self.evaluator.process(batch).await?;
         let matches = if paused { Vec::new() } else { matches };
+        let engine = started.elapsed();
+        metrics::histogram!("sift_evaluation_seconds").record(engine.as_secs_f64());
+        let commits = close_commits(
+            &self.book,
+            bursts,
+            &matches,
+            paused,
+            engine,
+            crate::now_ms(),
+        );
+        // The engine and the signals made of its matches.
         let duration = started.elapsed();
-        metrics::histogram!("sift_evaluation_seconds").record(duration.as_secs_f64());
-        let (mut commit, mut publish, mut signals) = (Duration::ZERO, Duration::ZERO, 0);
-        for burst in bursts {
-            let mine: Vec<&Match> = matches
-                .iter()
-                .filter(|m| m.interval == burst.interval && m.open_time == burst.open_time)
-                .collect();
-            let stages = self.commit(burst, &mine, paused, duration).await?;
-            commit += stages.commit;
-            publish += stages.publish;
-            signals += stages.signals;
-        }
+        let stages = self.commit(bursts, commits).await?;
         for (stage, took) in [
             ("prepare", prepare),
             ("evaluate", duration),
-            ("commit", commit),
-            ("publish", publish),
+            ("assign", stages.assign),
+            ("publish", stages.publish),
+            ("commit", stages.commit),
         ] {
             metrics::histogram!(STAGE_SECONDS, "stage" => stage).record(took.as_secs_f64());
         }
@@ -340,59 +357,73 @@ impl Pipeline {
         // Re-evaluations of old closes after a restart are not the market's pace.
         if bursts.iter().any(|b| !b.late) {
             let took = prepare + started.elapsed();
-            self.status
-                .processed(close_time, crate::now_ms(), took, signals, self.queued);
+            self.status.processed(
+                close_time,
+                crate::now_ms(),
+                took,
+                stages.signals,
+                self.queued,
+            );
         }
         debug!(
             close_time,
             bursts = bursts.len(),
-            signals,
+            signals = stages.signals,
             prepare_us = micros(prepare),
             evaluate_us = micros(duration),
-            commit_us = micros(commit),
-            publish_us = micros(publish),
+            assign_us = micros(stages.assign),
+            publish_us = micros(stages.publish),
+            commit_us = micros(stages.commit),
             "close processed"
         );
         Ok(())
     }
 
-    /// Commits one burst's signals and execution row, then publishes the new signals.
+    /// Commits the bursts' signals and execution rows, publishing the new signals while they
+    /// are written: a failed commit withdraws them (the clients reload).
     async fn commit(
         &mut self,
-        burst: &CloseBurst,
-        matches: &[&Match],
-        paused: bool,
-        duration: std::time::Duration,
+        bursts: &[CloseBurst],
+        commits: Vec<CloseCommit>,
     ) -> anyhow::Result<CommitStages> {
-        let commit = close_commit(
-            &self.book,
-            burst,
-            matches,
-            paused,
-            duration,
-            crate::now_ms(),
-        );
-        let committing = Instant::now();
-        let inserted = self.store.commit_close(commit).await?;
-        let commit = committing.elapsed();
-        metrics::counter!("sift_closes_total", "interval" => burst.interval.to_string())
-            .increment(1);
-        metrics::counter!("sift_signals_total").increment(inserted.len() as u64);
-        let publishing = Instant::now();
         let book = &self.book;
-        self.hub.publish_signals(
-            inserted
-                .iter()
-                .filter_map(|signal| Some((signal, book.visibility(signal.trader_id)?))),
-        );
-        let publish = publishing.elapsed();
+        let pending = self.hub.uncommitted();
+        let committing = Instant::now();
+        // Once the signals had ids: how long that took, and how long publishing them took.
+        let published = Mutex::new(None);
+        let publish = |signals: &[sift_store::Signal]| {
+            let assigned = committing.elapsed();
+            pending.publish(
+                signals
+                    .iter()
+                    .filter_map(|signal| Some((signal, book.visibility(signal.trader_id)?))),
+            );
+            *published.lock().unwrap_or_else(PoisonError::into_inner) =
+                Some((assigned, committing.elapsed() - assigned));
+        };
+        let inserted = self.store.commit_instant(commits, &publish).await?;
+        pending.committed();
+        let total = committing.elapsed();
+        let (assign, publish) = published
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner)
+            .unwrap_or_default();
+        for burst in bursts {
+            metrics::counter!("sift_closes_total", "interval" => burst.interval.to_string())
+                .increment(1);
+        }
+        metrics::counter!("sift_signals_total").increment(inserted.len() as u64);
         if !inserted.is_empty() {
-            info!(interval = %burst.interval, open_time = burst.open_time,
-                signals = inserted.len(), "signals");
+            info!(
+                close_time = bursts.first().map_or(0, burst_close_time),
+                signals = inserted.len(),
+                "signals"
+            );
         }
         Ok(CommitStages {
-            commit,
+            assign,
             publish,
+            commit: total.saturating_sub(assign + publish),
             signals: inserted.len(),
         })
     }
@@ -425,10 +456,32 @@ impl Pipeline {
     }
 }
 
-/// What committing one burst stores: its signals (the matches), a pending delivery per signal
-/// and notification channel, and its execution row. `duration` is the evaluation's time;
-/// `now` stamps the rows. Shared by `serve`'s pipeline and the cluster's workers.
-pub fn close_commit(
+/// What committing the bursts of one instant stores: per burst its signals (its share of
+/// `matches`), a pending delivery per signal and notification channel, and its execution row
+/// (`duration` is the evaluation's time; `now` stamps the rows). Shared by `serve`'s pipeline
+/// and the cluster's workers.
+pub fn close_commits(
+    book: &TraderBook,
+    bursts: &[CloseBurst],
+    matches: &[Match],
+    paused: bool,
+    duration: Duration,
+    now: i64,
+) -> Vec<CloseCommit> {
+    bursts
+        .iter()
+        .map(|burst| {
+            let mine: Vec<&Match> = matches
+                .iter()
+                .filter(|m| m.interval == burst.interval && m.open_time == burst.open_time)
+                .collect();
+            close_commit(book, burst, &mine, paused, duration, now)
+        })
+        .collect()
+}
+
+/// What committing one burst stores (see [`close_commits`]).
+fn close_commit(
     book: &TraderBook,
     burst: &CloseBurst,
     matches: &[&Match],
@@ -473,38 +526,13 @@ pub fn close_commit(
     }
 }
 
-/// The bursts of `first`'s close instant that wait in `events` right behind it, with `first`;
-/// and the event read ahead that is not one of them.
-pub fn gather_instant(
-    first: CloseBurst,
-    events: &mut mpsc::Receiver<MarketEvent>,
-) -> (Vec<CloseBurst>, Option<MarketEvent>) {
-    let close_time = burst_close_time(&first);
-    let mut bursts = vec![first];
-    while let Ok(event) = events.try_recv() {
-        match event {
-            MarketEvent::Closes(burst) if burst_close_time(&burst) == close_time => {
-                bursts.push(burst);
-            }
-            other => return (bursts, Some(other)),
-        }
-    }
-    (bursts, None)
-}
-
-/// When the candles of a burst closed (their close time is open time + interval - 1 ms).
-pub fn burst_close_time(burst: &CloseBurst) -> i64 {
-    burst
-        .candles
-        .first()
-        .map_or(burst.open_time, |(_, candle)| candle.close_time)
-}
-
-/// What committing one burst took.
+/// What committing an instant's bursts took: until the new signals had ids (`assign`),
+/// publishing them, then writing and committing (`commit`, while clients receive them).
 #[derive(Debug, Clone, Copy)]
 struct CommitStages {
-    commit: Duration,
+    assign: Duration,
     publish: Duration,
+    commit: Duration,
     signals: usize,
 }
 

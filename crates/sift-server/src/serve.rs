@@ -117,6 +117,7 @@ pub async fn run(
         Arc::clone(&paused),
         history,
     );
+    pipeline.intervals.clone_from(&settings.market.intervals);
     let traders = pipeline.load_traders().await?;
     info!(traders, "traders loaded");
 

@@ -7,6 +7,7 @@ use sift_api::TraderVisibility;
 use sift_core::{Interval, Symbol, Tier};
 use sift_engine::{Trader, TraderId, rule_hash};
 use sift_store::Trader as StoredTrader;
+use sift_traders::Symbols;
 
 /// Why a stored trader cannot run.
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +70,8 @@ struct Entry {
     /// The close it runs on, when enabled.
     running: Option<Interval>,
     channels: Vec<i64>,
+    /// N of `symbols = {top = N}`.
+    top: Option<u32>,
 }
 
 impl TraderBook {
@@ -84,6 +87,10 @@ impl TraderBook {
                 visibility,
                 running: stored.def.enabled.then_some(stored.def.interval),
                 channels: stored.channels.clone(),
+                top: match stored.def.symbols {
+                    Symbols::Top(n) => Some(n),
+                    _ => None,
+                },
             },
         );
     }
@@ -102,6 +109,13 @@ impl TraderBook {
             .values()
             .filter(|e| e.running == Some(interval))
             .count()
+    }
+
+    /// The `symbols = {top = N}` traders, with their N.
+    pub fn top_n(&self) -> impl Iterator<Item = (i64, u32)> + '_ {
+        self.entries
+            .iter()
+            .filter_map(|(&id, e)| Some((id, e.top?)))
     }
 
     /// The channels a trader notifies (none when unknown).

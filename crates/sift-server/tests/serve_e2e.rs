@@ -246,8 +246,20 @@ async fn signals_reach_their_owner_only_and_survive_a_restart() {
     })
     .await
     .expect("ann's trader fires");
-    // /health shows the pipeline's progress: the close that produced it and how late.
-    // (The answer's status follows the market's health, which is not under test here.)
+    // The stream has it while it commits; the store and /health a moment later. /health
+    // shows the pipeline's progress: the close that produced it and how late. (The answer's
+    // status follows the market's health, which is not under test here.)
+    let path = format!("/api/v1/signals/{}", first["id"]);
+    let close_time = first["close_time"].as_i64().unwrap();
+    assert!(
+        wait_until(Duration::from_secs(10), || async {
+            let (_, health) = admin.send(reqwest::Method::GET, "/health", None).await;
+            let done = health["components"]["engine"]["details"]["last_close_time"].as_i64();
+            done >= Some(close_time) && ann.send(reqwest::Method::GET, &path, None).await.0 == 200
+        })
+        .await,
+        "the streamed signal is committed"
+    );
     let (_, health) = admin.send(reqwest::Method::GET, "/health", None).await;
     let engine = &health["components"]["engine"];
     assert_eq!(engine["status"], "up", "{health}");
@@ -255,14 +267,9 @@ async fn signals_reach_their_owner_only_and_survive_a_restart() {
         engine["details"]["closes"].as_u64().unwrap() >= 1,
         "{health}"
     );
-    assert!(
-        engine["details"]["last_close_time"].as_i64().unwrap()
-            >= first["close_time"].as_i64().unwrap(),
-        "{health}"
-    );
     assert!(engine["details"]["took_ms"].as_u64().is_some(), "{health}");
-    // It is in the database, and Ann can read it.
-    let stored = ann.get(&format!("/api/v1/signals/{}", first["id"])).await;
+    // Ann reads it from the database.
+    let stored = ann.get(&path).await;
     assert_eq!(stored["trader_id"], ann_trader);
     // Bob may not see it: 404, and his stream never carries it.
     let (status, _) = bob

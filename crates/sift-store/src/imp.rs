@@ -8,10 +8,11 @@ use sift_core::Interval;
 use sift_traders::TraderDef;
 
 use crate::model::{
-    ApiToken, AuditEntry, Channel, CloseCommit, Delivery, DeliveryAttempt, DeliveryAttemptRecord,
-    Execution, Favourite, FavouriteTarget, NewApiToken, NewAudit, NewChannel, NewDelivery,
-    NewSession, NewSignal, NewTrader, NewUser, SeedOutcome, Session, ShardClose, Signal,
-    SignalCursor, SignalFilter, Trader, TraderFilter, TraderUpdate, User, UserUpdate,
+    ApiToken, Assigned, AuditEntry, Channel, CloseCommit, Delivery, DeliveryAttempt,
+    DeliveryAttemptRecord, Execution, Favourite, FavouriteTarget, NewApiToken, NewAudit,
+    NewChannel, NewDelivery, NewSession, NewSignal, NewTrader, NewUser, SeedOutcome, Session,
+    ShardClose, Signal, SignalCursor, SignalFilter, Trader, TraderFilter, TraderUpdate, User,
+    UserUpdate,
 };
 use crate::ops::{accounts, close, misc, notify, signals, traders};
 use crate::{PostgresStore, Result, SqliteStore, Store};
@@ -148,14 +149,21 @@ macro_rules! forward_store {
                 close::list_executions(&self.db, interval, limit).await
             }
             async fn commit_close(&self, commit: CloseCommit) -> Result<Vec<Signal>> {
-                close::commit_close(&self.db, commit, None).await
+                close::commit_closes(&self.db, &[commit], &[], &|_| {}).await
             }
-            async fn commit_shard_close(
+            async fn commit_instant(
                 &self,
-                shard: u32,
-                commit: CloseCommit,
+                commits: Vec<CloseCommit>,
+                assigned: Assigned<'_>,
             ) -> Result<Vec<Signal>> {
-                close::commit_close(&self.db, commit, Some(shard)).await
+                close::commit_closes(&self.db, &commits, &[], assigned).await
+            }
+            async fn commit_shard_closes(
+                &self,
+                shards: &[u32],
+                commits: &[CloseCommit],
+            ) -> Result<Vec<Signal>> {
+                close::commit_closes(&self.db, commits, shards, &|_| {}).await
             }
             async fn shard_closes(
                 &self,

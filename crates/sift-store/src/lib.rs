@@ -33,6 +33,7 @@ pub mod model;
 mod ops;
 pub mod password;
 pub mod postgres;
+mod postgres_signals;
 mod sql;
 pub mod sqlite;
 pub mod store;

@@ -353,12 +353,6 @@ pub(crate) enum Tx {
 }
 
 impl Tx {
-    /// Whether this transaction holds the database's only write lock (SQLite's
-    /// `BEGIN IMMEDIATE`): then nothing else inserts until it ends.
-    pub(crate) fn is_exclusive_writer(&self) -> bool {
-        matches!(self, Self::Sqlite(_))
-    }
-
     fn backend(&self) -> &'static str {
         match self {
             Self::Sqlite(_) => "sqlite",
@@ -431,7 +425,10 @@ pub const QUERY_SECONDS: &str = "sift_store_query_seconds";
 pub const ERRORS_TOTAL: &str = "sift_store_errors_total";
 
 /// Runs one statement, recording its latency and failure.
-async fn timed<T>(backend: &'static str, statement: impl Future<Output = Result<T>>) -> Result<T> {
+pub(crate) async fn timed<T>(
+    backend: &'static str,
+    statement: impl Future<Output = Result<T>>,
+) -> Result<T> {
     let started = Instant::now();
     let result = statement.await;
     metrics::histogram!(QUERY_SECONDS, "backend" => backend)

@@ -14,10 +14,11 @@ use sift_traders::TraderDef;
 
 use crate::Result;
 use crate::model::{
-    ApiToken, AuditEntry, Channel, CloseCommit, Delivery, DeliveryAttempt, DeliveryAttemptRecord,
-    Execution, Favourite, FavouriteTarget, NewApiToken, NewAudit, NewChannel, NewDelivery,
-    NewSession, NewSignal, NewTrader, NewUser, SeedOutcome, Session, ShardClose, Signal,
-    SignalCursor, SignalFilter, Trader, TraderFilter, TraderUpdate, User, UserUpdate,
+    ApiToken, Assigned, AuditEntry, Channel, CloseCommit, Delivery, DeliveryAttempt,
+    DeliveryAttemptRecord, Execution, Favourite, FavouriteTarget, NewApiToken, NewAudit,
+    NewChannel, NewDelivery, NewSession, NewSignal, NewTrader, NewUser, SeedOutcome, Session,
+    ShardClose, Signal, SignalCursor, SignalFilter, Trader, TraderFilter, TraderUpdate, User,
+    UserUpdate,
 };
 
 /// Sift's persistence. Implemented by [`SqliteStore`](crate::SqliteStore) and
@@ -128,13 +129,27 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// newly inserted, and advances `close_progress(interval)` to the execution's `open_time`
     /// (never backwards). All or nothing. Answers the newly inserted signals by id.
     async fn commit_close(&self, commit: CloseCommit) -> Result<Vec<Signal>>;
+    /// As [`commit_close`](Self::commit_close) for the closes of one instant (of several
+    /// intervals) in one transaction, telling `assigned` the new signals as soon as they have
+    /// their ids, before they are written: the caller can show them while they commit. When
+    /// the commit then fails, what `assigned` was told is not stored.
+    async fn commit_instant(
+        &self,
+        commits: Vec<CloseCommit>,
+        assigned: Assigned<'_>,
+    ) -> Result<Vec<Signal>>;
     /// The open time of the last committed close of `interval`.
     async fn close_progress(&self, interval: Interval) -> Result<Option<i64>>;
-    /// As [`commit_close`](Self::commit_close), and records in the same transaction that the
-    /// cluster's `shard` committed this close (`shard_closes`, once per shard and close), so a
-    /// worker can find closes that were published but never committed.
-    async fn commit_shard_close(&self, shard: u32, commit: CloseCommit) -> Result<Vec<Signal>>;
-    /// The closes of `interval` that [`commit_shard_close`](Self::commit_shard_close) recorded,
+    /// As [`commit_instant`](Self::commit_instant) (without `assigned`), but records in the
+    /// same transaction that each cluster shard of `shards` committed these closes
+    /// (`shard_closes`, once per shard and close: the cluster's progress, so a worker can find
+    /// closes that were published but never committed) and leaves `close_progress` alone.
+    async fn commit_shard_closes(
+        &self,
+        shards: &[u32],
+        commits: &[CloseCommit],
+    ) -> Result<Vec<Signal>>;
+    /// The closes of `interval` that [`commit_shard_closes`](Self::commit_shard_closes) recorded,
     /// opening at or after `since`, ordered by shard then open time.
     async fn shard_closes(&self, interval: Interval, since: i64) -> Result<Vec<ShardClose>>;
     /// Deletes the shard records committed before `before` (epoch ms); how many.

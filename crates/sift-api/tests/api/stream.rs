@@ -1,5 +1,6 @@
 //! The SSE stream: per-connection filtering of signals by owner and tier, topics, replay after
-//! `Last-Event-ID`, resync on lag, keep-alive, shutdown.
+//! `Last-Event-ID` (also while signals commit), resync on lag and on a failed commit,
+//! keep-alive, shutdown.
 
 use std::time::Duration;
 
@@ -336,5 +337,57 @@ async fn keep_alive_and_shutdown() {
         assert!(frame.comment);
     }
     assert!(wait_until(EVENT_TIMEOUT, || async { app.hub.client_count() == 0 }).await);
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn a_replay_waits_for_signals_published_while_committing() {
+    let app = TestApp::new().await;
+    let free = app.account("free@example.com", Tier::Free, false).await;
+    let b_anon = app.trader(None, "anon", Some(Tier::Anonymous)).await;
+    let s1 = app.signal(b_anon.id, "BTCUSDT", 1).await;
+
+    // A signal goes out while its commit runs (no client is connected to see it live)...
+    let pending = app.hub.uncommitted();
+    let mut s2 = s1.clone();
+    s2.id += 1;
+    pending.publish([(&s2, &TraderVisibility::of(&b_anon))]);
+    // ...then a client resumes after s1: the replay must wait for that commit to find s2.
+    let connect = SseClient::connect(&app, &free.auth, "/api/v1/stream", Some(s1.id));
+    let commit = async {
+        assert!(wait_until(EVENT_TIMEOUT, || async { app.hub.client_count() == 1 }).await);
+        let stored = app.signal(b_anon.id, "BTCUSDT", 2).await;
+        assert_eq!(stored.id, s2.id);
+        pending.committed();
+    };
+    let (mut client, ()) = tokio::join!(connect, commit);
+    let end = publish(&app, &b_anon, "ETHUSDT", 3).await;
+    assert_eq!(client.signals_until(end.id).await, [s2.id, end.id]);
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn signals_whose_commit_failed_are_withdrawn() {
+    let app = TestApp::new().await;
+    let b_anon = app.trader(None, "anon", Some(Tier::Anonymous)).await;
+    let mut client = SseClient::connect(&app, &Auth::Anonymous, "/api/v1/stream", None).await;
+    let signal = app.signal(b_anon.id, "BTCUSDT", 1).await;
+
+    // Settled without publishing: nothing to take back.
+    drop(app.hub.uncommitted());
+    let pending = app.hub.uncommitted();
+    pending.publish([(&signal, &TraderVisibility::of(&b_anon))]);
+    drop(pending);
+    assert_eq!(client.event().await.id, Some(signal.id.to_string()));
+    let event = client.event().await;
+    assert_eq!(event.event, "resync");
+    assert_eq!(event.json()["reason"], "withdrawn");
+    // A committed publication sends nothing more.
+    let pending = app.hub.uncommitted();
+    let next = app.signal(b_anon.id, "BTCUSDT", 2).await;
+    pending.publish([(&next, &TraderVisibility::of(&b_anon))]);
+    pending.committed();
+    let end = publish(&app, &b_anon, "ETHUSDT", 3).await;
+    assert_eq!(client.signals_until(end.id).await, [next.id, end.id]);
     app.finish().await;
 }

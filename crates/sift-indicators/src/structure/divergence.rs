@@ -5,6 +5,10 @@ use std::fmt;
 use super::side::{High, Low, Side};
 use crate::{Error, check_period};
 
+mod lanes;
+
+pub use lanes::DivergenceLanes;
+
 /// Which divergence a [`Divergence`] detects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DivergenceKind {
@@ -80,28 +84,33 @@ impl DivergenceKind {
 /// extreme so far is kept, and starts in the run before, of which the extremes of every suffix
 /// were computed when it ended (one pass per run, so O(1) per bar, touching memory in order).
 /// With thousands of instances per engine the common path is bound by memory, so the whole
-/// history is one allocation read in order.
+/// history is one allocation read in order; [`DivergenceLanes`] keeps many instances of one
+/// call so that feeding them all a bar in turn walks memory in order.
 #[derive(Debug, Clone)]
 pub struct Divergence {
+    shape: Shape,
+    /// The rings, then the suffix extremes (see [`Shape`]).
+    bars: Box<[f64]>,
+    cursor: Cursor,
+}
+
+/// What the instances of one `divergence(...)` call share: kind, parameters and the layout
+/// of their history: two rings of `size` values (a power of two of at least `lookback + 1`),
+/// the price of bar `n` at `n & (size - 1)` and its oscillator value `size` later (the scan of
+/// a window reads prices only); and `lookback` suffix extremes, for each bar `n` of the last
+/// complete run at `n % lookback` the extreme price from `n` to the run's end, which every bar
+/// reads one of (instances fed the same bars read the same one). Prices in extremes count NaN
+/// as [`DivergenceKind::never_beyond`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Shape {
     kind: DivergenceKind,
     lookback: usize,
     min_sep: usize,
-    /// Two rings of `size` values, a power of two of at least `lookback + 1`: the price of bar
-    /// `n` at `n & (size - 1)`, its oscillator value `size` later; then `lookback` suffix
-    /// extremes: at `2 * size + j`, the extreme price of the bars `j..lookback` of the last
-    /// complete run. Prices in extremes count NaN as [`DivergenceKind::never_beyond`].
-    bars: Box<[f64]>,
-    /// Bars fed since the last reset; the newest is `pushed - 1`.
-    pushed: u64,
-    /// The extreme price of the run holding the newest bar, from the run's start to it.
-    run: f64,
-    /// Bars back to the previous extreme `p` when the last update found a divergence.
-    anchor: Option<usize>,
+    size: usize,
 }
 
-impl Divergence {
-    /// `min_sep` must be at least 1 and `lookback` at least `min_sep`.
-    pub fn new(kind: DivergenceKind, lookback: usize, min_sep: usize) -> Result<Self, Error> {
+impl Shape {
+    fn new(kind: DivergenceKind, lookback: usize, min_sep: usize) -> Result<Self, Error> {
         let min_sep = check_period("divergence", "min_sep", min_sep)?;
         let lookback = check_period("divergence", "lookback", lookback)?;
         if lookback < min_sep {
@@ -116,11 +125,53 @@ impl Divergence {
             kind,
             lookback,
             min_sep,
-            bars: vec![f64::NAN; 2 * (lookback + 1).next_power_of_two() + lookback]
-                .into_boxed_slice(),
+            size: (lookback + 1).next_power_of_two(),
+        })
+    }
+
+    /// Values in one instance's rings.
+    fn rings(&self) -> usize {
+        2 * self.size
+    }
+}
+
+/// Where one instance stands in its history.
+#[derive(Debug, Clone, Copy)]
+struct Cursor {
+    /// Bars fed since the last reset; the newest is `pushed - 1`.
+    pushed: u64,
+    /// Where the next bar falls in its run, `0..lookback`: runs end where it is 0.
+    phase: usize,
+    /// `pushed % lookback`. Both are kept rather than divided for at every bar.
+    slot: usize,
+    /// The extreme price of the run holding the newest bar, from the run's start to it.
+    run: f64,
+    /// Bars back to the previous extreme `p` when the last update found a divergence.
+    anchor: Option<usize>,
+}
+
+impl Cursor {
+    /// An instance fed nothing, whose first run ends after `lookback - phase` bars (below
+    /// `lookback`; a lone [`Divergence`] starts at 0).
+    fn new(kind: DivergenceKind, phase: usize) -> Self {
+        Self {
             pushed: 0,
+            phase,
+            slot: 0,
             run: kind.never_beyond(),
             anchor: None,
+        }
+    }
+}
+
+impl Divergence {
+    /// `min_sep` must be at least 1 and `lookback` at least `min_sep`.
+    pub fn new(kind: DivergenceKind, lookback: usize, min_sep: usize) -> Result<Self, Error> {
+        let shape = Shape::new(kind, lookback, min_sep)?;
+        Ok(Self {
+            bars: vec![f64::NAN; shape.rings() + shape.lookback].into_boxed_slice(),
+            cursor: Cursor::new(kind, 0),
+            shape,
         })
     }
 
@@ -135,99 +186,141 @@ impl Divergence {
     }
 
     pub fn kind(&self) -> DivergenceKind {
-        self.kind
+        self.shape.kind
     }
 
     pub fn lookback(&self) -> usize {
-        self.lookback
+        self.shape.lookback
     }
 
     pub fn min_sep(&self) -> usize {
-        self.min_sep
+        self.shape.min_sep
     }
 
     /// How many bars back the previous low (high) lies when the last [`next`](Self::next)
     /// returned `Some(true)`, to draw the divergence; `None` otherwise.
     pub fn anchor(&self) -> Option<usize> {
-        self.anchor
+        self.cursor.anchor
     }
 
     /// Feeds the current bar's price and oscillator value; `None` while warming up, then
     /// whether the divergence holds at this bar.
     pub fn next(&mut self, price: f64, oscillator: f64) -> Option<bool> {
-        match self.kind {
-            DivergenceKind::Bullish => self.next_on::<Low>(price, oscillator),
-            DivergenceKind::Bearish => self.next_on::<High>(price, oscillator),
-        }
-    }
-
-    /// [`Divergence::next`] for the kind's side `S`.
-    #[inline]
-    fn next_on<S: Side>(&mut self, price: f64, oscillator: f64) -> Option<bool> {
-        let t = self.pushed;
-        let lookback = self.lookback;
-        let size = (self.bars.len() - lookback) / 2;
-        let (prices, rest) = self.bars.split_at_mut(size);
-        let (oscillators, suffixes) = rest.split_at_mut(size);
-        let mask = size - 1;
-        prices[t as usize & mask] = price;
-        oscillators[t as usize & mask] = oscillator;
-        self.pushed = t + 1;
-        self.anchor = None;
-        let never = self.kind.never_beyond();
-        let stored = |price: f64| if price.is_nan() { never } else { price };
-        let extreme = |a: f64, b: f64| if S::beyond(b, a) { b } else { a };
-        // Full once `lookback` bars precede this one.
-        let result = if t >= lookback as u64 {
-            // The window `t - lookback..t` ends in the current run (`run`), and starts in the
-            // run before unless it is exactly the current run.
-            let from = (t - lookback as u64) % lookback as u64;
-            let bound = match from {
-                0 => self.run,
-                j => extreme(suffixes[j as usize], self.run),
-            };
-            if S::beyond(price, bound) {
-                let window = Window {
-                    prices,
-                    oscillators,
-                    start: (t - lookback as u64) as usize & mask,
-                    mask,
-                };
-                self.anchor = find::<S>(&window, lookback, self.min_sep);
-                Some(self.anchor.is_some())
-            } else {
-                Some(false)
-            }
-        } else {
-            None
+        let (rings, suffixes) = self.bars.split_at_mut(self.shape.rings());
+        let bars = Bars {
+            rings,
+            suffixes,
+            stride: 1,
         };
-        if t % lookback as u64 == 0 {
-            // A run ends before this bar: keep its suffix extremes, start the next.
-            if t > 0 {
-                let mut acc = never;
-                for j in (0..lookback).rev() {
-                    let n = (t - (lookback - j) as u64) as usize & mask;
-                    acc = extreme(acc, stored(prices[n]));
-                    suffixes[j] = acc;
-                }
-            }
-            self.run = stored(price);
-        } else {
-            self.run = extreme(self.run, stored(price));
-        }
-        result
+        advance(&self.shape, &mut self.cursor, bars, price, oscillator)
     }
 
     /// Forgets all history.
     pub fn reset(&mut self) {
-        self.pushed = 0;
-        self.run = self.kind.never_beyond();
-        self.anchor = None;
+        self.cursor = Cursor::new(self.shape.kind, 0);
     }
 }
 
-/// The last `lookback + 1` bars, oldest at window position 0, in the rings of a
-/// [`Divergence`].
+/// One instance's history: its rings, and its suffix extremes, `stride` values apart
+/// ([`DivergenceLanes`] keeps those of its lanes side by side, which every bar reads).
+struct Bars<'a> {
+    rings: &'a mut [f64],
+    suffixes: &'a mut [f64],
+    stride: usize,
+}
+
+/// Feeds one bar to the instance at `cursor` whose history is `bars`: [`Divergence::next`].
+#[inline]
+fn advance(
+    shape: &Shape,
+    cursor: &mut Cursor,
+    bars: Bars<'_>,
+    price: f64,
+    oscillator: f64,
+) -> Option<bool> {
+    match shape.kind {
+        DivergenceKind::Bullish => advance_on::<Low>(shape, cursor, bars, price, oscillator),
+        DivergenceKind::Bearish => advance_on::<High>(shape, cursor, bars, price, oscillator),
+    }
+}
+
+/// [`advance`] for the kind's side `S`.
+#[inline]
+fn advance_on<S: Side>(
+    shape: &Shape,
+    cursor: &mut Cursor,
+    bars: Bars<'_>,
+    price: f64,
+    oscillator: f64,
+) -> Option<bool> {
+    let t = cursor.pushed;
+    let Shape {
+        kind,
+        lookback,
+        min_sep,
+        size,
+    } = *shape;
+    let mask = size - 1;
+    let (prices, oscillators) = bars.rings.split_at_mut(size);
+    let (suffixes, stride) = (bars.suffixes, bars.stride);
+    prices[t as usize & mask] = price;
+    oscillators[t as usize & mask] = oscillator;
+    cursor.pushed = t + 1;
+    cursor.anchor = None;
+    let never = kind.never_beyond();
+    let stored = |price: f64| if price.is_nan() { never } else { price };
+    let extreme = |a: f64, b: f64| if S::beyond(b, a) { b } else { a };
+    let (phase, slot) = (cursor.phase, cursor.slot);
+    // Full once `lookback` bars precede this one.
+    let result = if t >= lookback as u64 {
+        // The window `t - lookback..t` ends in the current run (`run`), and starts in the
+        // run before unless it is exactly the current run.
+        let bound = match phase {
+            0 => cursor.run,
+            // The extreme from bar `t - lookback` to the end of its run.
+            _ => extreme(suffixes[slot * stride], cursor.run),
+        };
+        if S::beyond(price, bound) {
+            let window = Window {
+                prices,
+                oscillators,
+                start: (t - lookback as u64) as usize & mask,
+                mask,
+            };
+            cursor.anchor = find::<S>(&window, lookback, min_sep);
+            Some(cursor.anchor.is_some())
+        } else {
+            Some(false)
+        }
+    } else {
+        None
+    };
+    if phase == 0 {
+        // A run ends before this bar: keep its suffix extremes, start the next. A first run
+        // that started late (a phase other than 0) lacks bars before bar 0, which count as
+        // never beyond; the windows that read its extremes start at bar 0 or later.
+        if t > 0 {
+            let mut acc = never;
+            for j in (0..lookback).rev() {
+                // Bar `n = t - (lookback - j)`, whose extreme goes to `n % lookback`.
+                if let Some(n) = t.checked_sub((lookback - j) as u64) {
+                    acc = extreme(acc, stored(prices[n as usize & mask]));
+                }
+                let at = slot + j;
+                let at = if at >= lookback { at - lookback } else { at };
+                suffixes[at * stride] = acc;
+            }
+        }
+        cursor.run = stored(price);
+    } else {
+        cursor.run = extreme(cursor.run, stored(price));
+    }
+    let next = |i: usize| if i + 1 == lookback { 0 } else { i + 1 };
+    (cursor.phase, cursor.slot) = (next(phase), next(slot));
+    result
+}
+
+/// The last `lookback + 1` bars, oldest at window position 0, in the rings of one instance.
 struct Window<'a> {
     prices: &'a [f64],
     oscillators: &'a [f64],
@@ -278,9 +371,9 @@ impl fmt::Display for Divergence {
         write!(
             f,
             "DIVERGENCE({}, {}, {})",
-            self.kind.name(),
-            self.lookback,
-            self.min_sep
+            self.shape.kind.name(),
+            self.shape.lookback,
+            self.shape.min_sep
         )
     }
 }

@@ -12,7 +12,7 @@ mod pivot;
 mod side;
 mod volume_profile;
 
-pub use divergence::{Divergence, DivergenceKind};
+pub use divergence::{Divergence, DivergenceKind, DivergenceLanes};
 pub use extreme::{Extremum, Highest, Lowest};
 pub use pivot::{Pivot, PivotHigh, PivotLow};
 pub use side::{High, Low, Side};

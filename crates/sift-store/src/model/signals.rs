@@ -138,7 +138,7 @@ pub struct NewOutbox {
     pub channel_id: i64,
 }
 
-/// A close a cluster shard committed ([`Store::commit_shard_close`](crate::Store::commit_shard_close)).
+/// A close a cluster shard committed ([`Store::commit_shard_closes`](crate::Store::commit_shard_closes)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ShardClose {
     pub shard: u32,
@@ -154,3 +154,7 @@ pub struct CloseCommit {
     pub signals: Vec<NewSignal>,
     pub outbox: Vec<NewOutbox>,
 }
+
+/// Told the new signals of a commit as soon as they have their ids, before the transaction
+/// commits (see [`Store::commit_instant`](crate::Store::commit_instant)).
+pub type Assigned<'a> = &'a (dyn Fn(&[Signal]) + Send + Sync);

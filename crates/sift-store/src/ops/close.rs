@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use sift_core::Interval;
 
-use crate::model::{CloseCommit, Execution, ShardClose, Signal};
+use crate::model::{Assigned, CloseCommit, Execution, NewExecution, NewSignal, ShardClose, Signal};
 use crate::ops::signals::insert_in;
 use crate::sql::{Db, Row, Sql, Tx, now_ms, page};
 use crate::{Result, StoreError};
@@ -33,17 +33,67 @@ pub(crate) fn delivery_key(signal_id: i64, channel_id: i64) -> String {
     format!("signal:{signal_id}:channel:{channel_id}")
 }
 
-/// Commits a close; with `shard`, also records that this cluster shard committed it
-/// (`shard_closes`), in the same transaction.
-pub(crate) async fn commit_close(
+/// Commits the closes of one instant in one transaction; with `shards`, records that each of
+/// these cluster shards committed them (`shard_closes`) instead of advancing `close_progress`
+/// (one row per interval, which concurrent workers' commits would queue on). `assigned` gets
+/// the new signals once they have their ids, before they are written.
+pub(crate) async fn commit_closes(
     db: &Db,
-    commit: CloseCommit,
-    shard: Option<u32>,
+    commits: &[CloseCommit],
+    shards: &[u32],
+    assigned: Assigned<'_>,
 ) -> Result<Vec<Signal>> {
     let mut tx = db.begin().await?;
-    let inserted = insert_in(&mut tx, &commit.signals).await?;
+    let signals: Vec<&NewSignal> = commits.iter().flat_map(|c| &c.signals).collect();
+    let inserted = insert_in(&mut tx, signals, assigned).await?;
+    let by_key: HashMap<SignalKey<'_>, i64> = inserted
+        .iter()
+        .map(|s| {
+            (
+                (s.trader_id, s.symbol.as_str(), s.interval, s.open_time),
+                s.id,
+            )
+        })
+        .collect();
+    for commit in commits {
+        let e = &commit.execution;
+        let new = inserted
+            .iter()
+            .filter(|s| s.interval == e.interval && s.open_time == e.open_time)
+            .count();
+        insert_execution(&mut tx, e, new).await?;
+        queue_outbox(&mut tx, commit, &by_key).await?;
+        if shards.is_empty() {
+            advance_progress(&mut tx, e.interval, e.open_time).await?;
+        } else {
+            let mut sql = Sql::new(
+                "INSERT INTO shard_closes (interval, shard, open_time, committed_at) VALUES ",
+            );
+            let now = now_ms();
+            for (i, &shard) in shards.iter().enumerate() {
+                sql.push(if i == 0 { "(" } else { ", (" })
+                    .bind(e.interval.as_str())
+                    .push(", ")
+                    .bind(i64::from(shard))
+                    .push(", ")
+                    .bind(e.open_time)
+                    .push(", ")
+                    .bind(now)
+                    .push(")");
+            }
+            sql.push(" ON CONFLICT DO NOTHING");
+            tx.exec(&sql).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(inserted)
+}
 
-    let e = &commit.execution;
+/// A signal's unique key, borrowed.
+type SignalKey<'a> = (i64, &'a str, Interval, i64);
+
+/// The execution row, `signals` being the count of newly inserted ones.
+async fn insert_execution(tx: &mut Tx, e: &NewExecution, signals: usize) -> Result<()> {
     let errors = serde_json::to_string(&e.errors).map_err(StoreError::corrupt)?;
     let sql = Sql::new(
         "INSERT INTO executions (interval, open_time, traders_run, symbols_checked, \
@@ -55,38 +105,27 @@ pub(crate) async fn commit_close(
     .arg(e.traders_run)
     .arg(e.symbols_checked)
     .arg(e.symbols_matched)
-    .arg(i64::try_from(inserted.len()).unwrap_or(i64::MAX))
+    .arg(i64::try_from(signals).unwrap_or(i64::MAX))
     .arg(e.duration_us)
     .arg(errors)
     .arg(e.created_at);
     tx.exec(&sql).await?;
+    Ok(())
+}
 
-    queue_outbox(&mut tx, &commit, &inserted).await?;
-
+/// Moves `close_progress(interval)` to `open_time`, never backwards.
+async fn advance_progress(tx: &mut Tx, interval: Interval, open_time: i64) -> Result<()> {
     let sql = Sql::new(
         "INSERT INTO close_progress (interval, last_open_time, updated_at) VALUES ($1, $2, $3) \
          ON CONFLICT (interval) DO UPDATE SET updated_at = excluded.updated_at, \
          last_open_time = CASE WHEN excluded.last_open_time > close_progress.last_open_time \
          THEN excluded.last_open_time ELSE close_progress.last_open_time END",
     )
-    .arg(e.interval.as_str())
-    .arg(e.open_time)
+    .arg(interval.as_str())
+    .arg(open_time)
     .arg(now_ms());
     tx.exec(&sql).await?;
-
-    if let Some(shard) = shard {
-        let sql = Sql::new(
-            "INSERT INTO shard_closes (interval, shard, open_time, committed_at) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-        )
-        .arg(e.interval.as_str())
-        .arg(i64::from(shard))
-        .arg(e.open_time)
-        .arg(now_ms());
-        tx.exec(&sql).await?;
-    }
-    tx.commit().await?;
-    Ok(inserted)
+    Ok(())
 }
 
 /// The closes of `interval` committed by cluster shards, opening at or after `since`, ordered
@@ -121,21 +160,13 @@ pub(crate) async fn prune_shard_closes(db: &Db, before: i64) -> Result<u64> {
     db.exec(&sql).await
 }
 
-/// One pending delivery per outbox entry whose signal was newly inserted (a duplicate close
-/// queues nothing again).
-async fn queue_outbox(tx: &mut Tx, commit: &CloseCommit, inserted: &[Signal]) -> Result<()> {
-    if commit.outbox.is_empty() || inserted.is_empty() {
-        return Ok(());
-    }
-    let by_key: HashMap<(i64, &str, Interval, i64), i64> = inserted
-        .iter()
-        .map(|s| {
-            (
-                (s.trader_id, s.symbol.as_str(), s.interval, s.open_time),
-                s.id,
-            )
-        })
-        .collect();
+/// One pending delivery per outbox entry whose signal was newly inserted (`inserted`, by key;
+/// a duplicate close queues nothing again).
+async fn queue_outbox(
+    tx: &mut Tx,
+    commit: &CloseCommit,
+    inserted: &HashMap<SignalKey<'_>, i64>,
+) -> Result<()> {
     let due = commit.execution.created_at;
     let now = now_ms();
     for entry in &commit.outbox {
@@ -145,7 +176,7 @@ async fn queue_outbox(tx: &mut Tx, commit: &CloseCommit, inserted: &[Signal]) ->
             entry.interval,
             entry.open_time,
         );
-        let Some(&signal_id) = by_key.get(&key) else {
+        let Some(&signal_id) = inserted.get(&key) else {
             continue;
         };
         // Only to an enabled channel of the trader's owner that still exists.

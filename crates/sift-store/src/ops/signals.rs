@@ -4,15 +4,13 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use sift_core::{Interval, Symbol};
 
-use crate::model::{NewSignal, Signal, SignalCursor, SignalFilter, SignalOrder};
+use crate::model::{Assigned, NewSignal, Signal, SignalCursor, SignalFilter, SignalOrder};
 use crate::sql::{Db, Row, Sql, Tx, page};
 use crate::{Result, StoreError};
 
 pub(crate) const COLUMNS: &str =
     "id, trader_id, symbol, interval, open_time, close_time, price, snapshot, created_at";
 
-/// Rows per multi-row INSERT: 9 arguments each stays far below both backends' limits.
-const INSERT_CHUNK: usize = 200;
 /// Rows per multi-row INSERT when ids are assigned here (SQLite: at most 32,766 arguments).
 const LOCKED_INSERT_CHUNK: usize = 2_000;
 /// Ids per `IN (...)` list.
@@ -34,18 +32,27 @@ pub(crate) fn signal(row: &Row) -> Result<Signal> {
 
 /// Inserts inside `tx`, skipping existing keys and signals of traders deleted meanwhile (they
 /// are skipped rather than failing the close, which would then be retried forever); the new
-/// rows ordered by id.
+/// rows ordered by id, which `assigned` is also told before they are written (with the write
+/// lock) or before the transaction commits.
 ///
 /// Rows go in sorted by their unique key so concurrent commits of overlapping signals lock
 /// index entries in the same order (no deadlock on PostgreSQL), and get ids in that order.
-pub(crate) async fn insert_in(tx: &mut Tx, signals: &[NewSignal]) -> Result<Vec<Signal>> {
-    let mut sorted: Vec<&NewSignal> = signals.iter().collect();
+pub(crate) async fn insert_in(
+    tx: &mut Tx,
+    mut sorted: Vec<&NewSignal>,
+    assigned: Assigned<'_>,
+) -> Result<Vec<Signal>> {
     sorted.sort_by(|a, b| key(a).cmp(&key(b)));
     sorted.dedup_by(|a, b| key(a) == key(b));
-    if tx.is_exclusive_writer() {
-        insert_locked(tx, sorted).await
-    } else {
-        insert_returning(tx, &sorted).await
+    match tx {
+        Tx::Postgres(pg) => {
+            let inserted = crate::postgres_signals::insert(pg, &sorted).await?;
+            if !inserted.is_empty() {
+                assigned(&inserted);
+            }
+            Ok(inserted)
+        }
+        Tx::Sqlite(_) => insert_locked(tx, sorted, assigned).await,
     }
 }
 
@@ -53,56 +60,8 @@ fn key(s: &NewSignal) -> (i64, &Symbol, &'static str, i64) {
     (s.trader_id, &s.symbol, s.interval.as_str(), s.open_time)
 }
 
-/// One multi-row `INSERT ... ON CONFLICT DO NOTHING RETURNING` per chunk: safe beside other
-/// writers. Only the ids and keys come back; the rest of each new row is the caller's.
-async fn insert_returning(tx: &mut Tx, sorted: &[&NewSignal]) -> Result<Vec<Signal>> {
-    let mut inserted = Vec::new();
-    for chunk in sorted.chunks(INSERT_CHUNK) {
-        let mut sql = Sql::new(
-            "INSERT INTO signals (trader_id, symbol, interval, open_time, close_time, price, \
-             snapshot, created_at) SELECT * FROM (VALUES ",
-        );
-        for (i, s) in chunk.iter().enumerate() {
-            sql.push(if i == 0 { "(" } else { ", (" });
-            bind_row(&mut sql, s)?;
-            sql.push(")");
-        }
-        // Both backends name the columns of a VALUES list column1, column2, ... The ORDER BY
-        // keeps ids in key order and the lock order stable on PostgreSQL.
-        sql.push(
-            ") AS v WHERE EXISTS (SELECT 1 FROM traders t WHERE t.id = v.column1) \
-             ORDER BY column1, column2, column3, column4 ON CONFLICT DO NOTHING \
-             RETURNING id, trader_id, symbol, interval, open_time",
-        );
-        // The chunk holds each key once (deduplicated by the caller).
-        let by_key: HashMap<(i64, &str, &str, i64), &NewSignal> = chunk
-            .iter()
-            .map(|s| {
-                let (trader, symbol, interval, open_time) = key(s);
-                ((trader, symbol.as_str(), interval, open_time), *s)
-            })
-            .collect();
-        for row in tx.all(&sql).await? {
-            let symbol = row.text("symbol")?;
-            let interval = row.text("interval")?;
-            let key = (
-                row.i64("trader_id")?,
-                symbol.as_str(),
-                interval.as_str(),
-                row.i64("open_time")?,
-            );
-            let new = by_key
-                .get(&key)
-                .ok_or_else(|| StoreError::corrupt("an inserted signal that was not sent"))?;
-            inserted.push(to_signal(row.i64("id")?, new));
-        }
-    }
-    inserted.sort_by_key(|s| s.id);
-    Ok(inserted)
-}
-
 /// The stored form of `new` under `id`.
-fn to_signal(id: i64, new: &NewSignal) -> Signal {
+pub(crate) fn to_signal(id: i64, new: &NewSignal) -> Signal {
     Signal {
         id,
         trader_id: new.trader_id,
@@ -120,7 +79,11 @@ fn to_signal(id: i64, new: &NewSignal) -> Signal {
 /// which rows are new (a few indexed reads) and give them ids itself: the insert then
 /// returns no rows. Sending thousands of rows back, snapshots included, made up most of a
 /// busy close's commit on SQLite.
-async fn insert_locked(tx: &mut Tx, sorted: Vec<&NewSignal>) -> Result<Vec<Signal>> {
+async fn insert_locked(
+    tx: &mut Tx,
+    sorted: Vec<&NewSignal>,
+    assigned: Assigned<'_>,
+) -> Result<Vec<Signal>> {
     let live = existing_traders(tx, &sorted).await?;
     let stored = stored_keys(tx, &sorted).await?;
     let new: Vec<&NewSignal> = sorted
@@ -141,20 +104,25 @@ async fn insert_locked(tx: &mut Tx, sorted: Vec<&NewSignal>) -> Result<Vec<Signa
         ))
         .await?
         .i64("last")?;
-    let mut inserted = Vec::with_capacity(new.len());
-    for chunk in new.chunks(LOCKED_INSERT_CHUNK) {
+    let inserted: Vec<Signal> = (last + 1..)
+        .zip(&new)
+        .map(|(id, s)| to_signal(id, s))
+        .collect();
+    assigned(&inserted);
+    for (chunk, rows) in new
+        .chunks(LOCKED_INSERT_CHUNK)
+        .zip(inserted.chunks(LOCKED_INSERT_CHUNK))
+    {
         let mut sql = Sql::new(
             "INSERT INTO signals (id, trader_id, symbol, interval, open_time, close_time, price, \
              snapshot, created_at) VALUES ",
         );
-        for (i, s) in chunk.iter().enumerate() {
-            let id = last + 1 + i64::try_from(inserted.len()).unwrap_or(i64::MAX);
+        for (i, (s, row)) in chunk.iter().zip(rows).enumerate() {
             sql.push(if i == 0 { "(" } else { ", (" })
-                .bind(id)
+                .bind(row.id)
                 .push(", ");
             bind_row(&mut sql, s)?;
             sql.push(")");
-            inserted.push(to_signal(id, s));
         }
         tx.exec(&sql).await?;
     }
@@ -232,7 +200,7 @@ pub(crate) async fn insert_signals(db: &Db, signals: &[NewSignal]) -> Result<Vec
         return Ok(Vec::new());
     }
     let mut tx = db.begin().await?;
-    let inserted = insert_in(&mut tx, signals).await?;
+    let inserted = insert_in(&mut tx, signals.iter().collect(), &|_| {}).await?;
     tx.commit().await?;
     Ok(inserted)
 }

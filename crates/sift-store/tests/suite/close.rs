@@ -180,6 +180,60 @@ pub(crate) async fn commit_close_writes_everything_once(h: &Harness) {
     assert_eq!(store.list_deliveries(channel, 10).await.unwrap().len(), 2);
 }
 
+pub(crate) async fn commit_instant_tells_the_new_signals_once(h: &Harness) {
+    let store = h.store();
+    let (trader, channel) = trader_with_channel(store).await;
+    let open = 1_700_000_100_000;
+    let commit = |interval: Interval, symbols: &[&str]| {
+        let signals: Vec<NewSignal> = symbols
+            .iter()
+            .map(|symbol| NewSignal {
+                interval,
+                ..signal(trader, symbol, open)
+            })
+            .collect();
+        CloseCommit {
+            execution: NewExecution {
+                interval,
+                ..execution(open)
+            },
+            outbox: signals.iter().map(|s| outbox(s, channel)).collect(),
+            signals,
+        }
+    };
+    let commits = vec![
+        commit(Interval::M1, &["BTCUSDT", "ETHUSDT"]),
+        commit(Interval::M5, &["BTCUSDT"]),
+    ];
+    let told = std::sync::Mutex::new(Vec::new());
+    let tell = |signals: &[sift_store::Signal]| told.lock().unwrap().push(signals.to_vec());
+    let inserted = store.commit_instant(commits.clone(), &tell).await.unwrap();
+    assert_eq!(inserted.len(), 3);
+    assert_eq!(
+        told.lock().unwrap().as_slice(),
+        std::slice::from_ref(&inserted)
+    );
+    for (interval, count) in [(Interval::M1, 2), (Interval::M5, 1)] {
+        let executions = store.list_executions(Some(interval), 10).await.unwrap();
+        assert_eq!(executions.len(), 1);
+        assert_eq!(executions[0].signals, count);
+        assert_eq!(store.close_progress(interval).await.unwrap(), Some(open));
+    }
+    assert_eq!(store.list_deliveries(channel, 10).await.unwrap().len(), 3);
+
+    // Again: nothing new, nothing told.
+    assert!(
+        store
+            .commit_instant(commits, &tell)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(told.lock().unwrap().len(), 1);
+    assert_eq!(all_signals(store).await, 3);
+    assert_eq!(store.list_deliveries(channel, 10).await.unwrap().len(), 3);
+}
+
 pub(crate) async fn commit_close_is_all_or_nothing(h: &Harness) {
     let store = h.store();
     let (trader, channel) = trader_with_channel(store).await;
@@ -305,7 +359,10 @@ pub(crate) async fn shard_closes_are_recorded_with_the_commit(h: &Harness) {
     );
     let before = wall_ms();
     for (shard, open) in [(1, 120_000), (0, 120_000), (1, 60_000), (1, 120_000)] {
-        store.commit_shard_close(shard, commit(open)).await.unwrap();
+        store
+            .commit_shard_closes(&[shard], &[commit(open)])
+            .await
+            .unwrap();
     }
     let rows = store.shard_closes(Interval::M1, 0).await.unwrap();
     assert!(rows.iter().all(|r| r.committed_at >= before));
@@ -327,24 +384,46 @@ pub(crate) async fn shard_closes_are_recorded_with_the_commit(h: &Harness) {
     );
     assert_eq!(
         store.close_progress(Interval::M1).await.unwrap(),
-        Some(120_000)
+        Some(60_000),
+        "the cluster's progress is its shard records"
     );
+    let executions = store.list_executions(None, 100).await.unwrap().len();
 
     // The record is part of the commit's transaction.
     h.raw("ALTER TABLE shard_closes RENAME TO shard_closes_broken")
         .await;
-    assert!(store.commit_shard_close(2, commit(180_000)).await.is_err());
+    assert!(
+        store
+            .commit_shard_closes(&[2], &[commit(180_000)])
+            .await
+            .is_err()
+    );
     h.raw("ALTER TABLE shard_closes_broken RENAME TO shard_closes")
         .await;
     assert_eq!(
-        store.close_progress(Interval::M1).await.unwrap(),
-        Some(120_000),
+        store.list_executions(None, 100).await.unwrap().len(),
+        executions,
         "nothing of the failed commit stayed"
+    );
+    // Several shards and closes in one transaction.
+    let mut hourly = commit(0);
+    hourly.execution.interval = Interval::H1;
+    store
+        .commit_shard_closes(&[3, 4], &[commit(180_000), hourly])
+        .await
+        .unwrap();
+    assert_eq!(
+        pairs(store.shard_closes(Interval::M1, 180_000).await.unwrap()),
+        vec![(3, 180_000), (4, 180_000)]
+    );
+    assert_eq!(
+        pairs(store.shard_closes(Interval::H1, 0).await.unwrap()),
+        vec![(3, 0), (4, 0)]
     );
 
     // Pruned by commit time: everything here was committed just now.
     assert_eq!(store.prune_shard_closes(0).await.unwrap(), 0);
-    assert_eq!(store.prune_shard_closes(i64::MAX).await.unwrap(), 3);
+    assert_eq!(store.prune_shard_closes(i64::MAX).await.unwrap(), 7);
     assert!(
         store
             .shard_closes(Interval::M1, 0)

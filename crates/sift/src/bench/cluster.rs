@@ -17,10 +17,11 @@
 //!    (stamped in each commit's transaction) minus its publication, p50/p99/max; then
 //!    `--burst` closes back to back: **throughput** = closes per second until the last is
 //!    committed.
-//! 4. Redis commands per close instant over the paced closes: the leader's writes and
+//! 4. Redis commands per close instant over a third as many closes again, at the same pace
+//!    after the measured ones (`redis-cli MONITOR` would slow those): the leader's writes and
 //!    publication plus the workers' reads, acks and publishes. `redis_commands` are the
-//!    commands clients sent (`redis-cli MONITOR`, a script call counted once);
-//!    `redis_executed` adds the commands scripts ran (`INFO commandstats`).
+//!    commands clients sent (MONITOR, a script call counted once); `redis_executed` adds the
+//!    commands scripts ran (`INFO commandstats`).
 //!
 //! Prints one JSON object. The workers share this process and the machine's cores.
 
@@ -51,6 +52,8 @@ use crate::cli::BenchClusterArgs;
 /// Longest wait for the workers to split the shards, and for a close to be committed.
 const READY_TIMEOUT: Duration = Duration::from_secs(300);
 const POLL: Duration = Duration::from_millis(20);
+/// The benchmark's own Redis commands, left out of the counts.
+const BENCH_COMMANDS: [&str; 2] = ["info", "xpending"];
 
 pub(super) fn run(args: &BenchClusterArgs) -> anyhow::Result<()> {
     anyhow::ensure!(
@@ -67,7 +70,7 @@ pub(super) fn run(args: &BenchClusterArgs) -> anyhow::Result<()> {
         .context("starting the async runtime")?;
     runtime.block_on(async {
         let dir = tempfile::tempdir().context("creating a temporary directory")?;
-        let bars = args.history + args.warmup + args.closes + args.burst;
+        let bars = args.history + args.warmup + args.closes + counted_closes(args) + args.burst;
         let path = dir.path().join("market.csv");
         market::write_csv(&sift_sim::Market::new(args.seed, args.symbols), bars, &path)?;
         let series = market::read(&path, &[Interval::M5, Interval::M15])?;
@@ -189,22 +192,24 @@ async fn measure(
         .unwrap_or(0);
     let (warmup, rest) = live.split_at(args.warmup.min(live.len()));
     let (paced, rest) = rest.split_at(args.closes.min(rest.len()));
+    let (counted, rest) = rest.split_at(counted_closes(args).min(rest.len()));
     let burst = &rest[..args.burst.min(rest.len())];
     for batch in warmup {
         let at = leader.publish(batch).await?;
         committed(store.as_ref(), shards, &[(open_1m(batch), at)]).await?;
     }
 
+    let published = leader.paced(paced, args.every_ms).await?;
+    let latencies = committed(store.as_ref(), shards, &published).await?;
+
+    // Commands are counted over closes of their own: MONITOR copies every command with its
+    // arguments (megabytes of signals per close) to redis-cli, load the latency must not carry.
     let before = commandstats(&mut conn).await?;
     let monitor = Monitor::start(&redis.url(), dir).await?;
-    let mut published = Vec::with_capacity(paced.len());
-    let start = Instant::now();
-    for (i, batch) in paced.iter().enumerate() {
-        let due = start + Duration::from_millis(args.every_ms) * u32::try_from(i)?;
-        tokio::time::sleep_until(due.into()).await;
-        published.push((open_1m(batch), leader.publish(batch).await?));
-    }
-    let latencies = committed(store.as_ref(), shards, &published).await?;
+    let published = leader.paced(counted, args.every_ms).await?;
+    committed(store.as_ref(), shards, &published).await?;
+    // The workers acknowledge and publish right after their commits: count those too.
+    acked(&mut conn, &keys, args.shards).await?;
     let after = commandstats(&mut conn).await?;
     let sent = monitor.stop().await?;
 
@@ -243,14 +248,15 @@ async fn measure(
     let total: u64 = sent.values().sum();
     #[allow(clippy::cast_precision_loss)]
     let (per_close, executed_per_close) = (
-        total as f64 / paced.len() as f64,
-        executed as f64 / paced.len() as f64,
+        total as f64 / counted.len().max(1) as f64,
+        executed as f64 / counted.len().max(1) as f64,
     );
     Ok(json!({
         "workers": workers,
         "close_to_commit_ms": percentiles(latencies),
         "burst_closes": bursts.len(),
         "throughput_closes_per_s": throughput,
+        "redis_counted_closes": counted.len(),
         "redis_commands_per_close": per_close,
         "redis_commands": sent,
         "redis_executed_per_close": executed_per_close,
@@ -293,6 +299,22 @@ impl Leader {
         anyhow::ensure!(published, "the benchmark lost the leader lease");
         Ok(now_ms())
     }
+
+    /// Publishes `batches` one every `every_ms`; each close's (1m open time, publication).
+    async fn paced(
+        &self,
+        batches: &[CloseBatch],
+        every_ms: u64,
+    ) -> anyhow::Result<Vec<(i64, i64)>> {
+        let mut published = Vec::with_capacity(batches.len());
+        let start = Instant::now();
+        for (i, batch) in batches.iter().enumerate() {
+            let due = start + Duration::from_millis(every_ms) * u32::try_from(i)?;
+            tokio::time::sleep_until(due.into()).await;
+            published.push((open_1m(batch), self.publish(batch).await?));
+        }
+        Ok(published)
+    }
 }
 
 async fn write(
@@ -305,6 +327,12 @@ async fn write(
         .context("the candle write panicked")?
         .context("writing candles to redis")?;
     Ok(())
+}
+
+/// Closes over which the Redis commands are counted (after the measured ones, at the same
+/// pace): a third of `--closes`, at least one.
+fn counted_closes(args: &BenchClusterArgs) -> usize {
+    (args.closes / 3).max(1)
 }
 
 /// The 1m open time of a close instant.
@@ -347,6 +375,31 @@ async fn split(
             Instant::now() < deadline,
             "the workers did not split the shards"
         );
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// Waits until no close entry is pending on any shard's stream (every commit acknowledged),
+/// with `XPENDING`, which the workers never send.
+async fn acked(
+    conn: &mut redis::aio::MultiplexedConnection,
+    keys: &ClusterKeys,
+    shards: u32,
+) -> anyhow::Result<()> {
+    let deadline = Instant::now() + READY_TIMEOUT;
+    loop {
+        let mut pipe = redis::pipe();
+        for shard in 0..shards {
+            pipe.cmd("XPENDING")
+                .arg(keys.closes(shard))
+                .arg(sift_cluster::GROUP);
+        }
+        let replies: Vec<(u64, redis::Value, redis::Value, redis::Value)> =
+            pipe.query_async(conn).await?;
+        if replies.iter().all(|(pending, _, _, _)| *pending == 0) {
+            return Ok(());
+        }
+        anyhow::ensure!(Instant::now() < deadline, "closes not acknowledged in time");
         tokio::time::sleep(POLL).await;
     }
 }
@@ -428,7 +481,8 @@ impl Monitor {
         Ok(Self { child, path })
     }
 
-    /// Stops it; client commands by name (`EVALSHA` counted once per call).
+    /// Stops it; client commands by name (`EVALSHA` counted once per call), the benchmark's
+    /// own left out.
     async fn stop(mut self) -> anyhow::Result<BTreeMap<String, u64>> {
         self.child.kill().await.context("stopping redis-cli")?;
         let text = std::fs::read_to_string(&self.path).unwrap_or_default();
@@ -444,7 +498,7 @@ impl Monitor {
                 continue;
             };
             let name = command.split('"').next().unwrap_or_default().to_lowercase();
-            if name != "info" {
+            if !BENCH_COMMANDS.contains(&name.as_str()) {
                 *out.entry(name).or_default() += 1;
             }
         }
@@ -470,11 +524,11 @@ async fn commandstats(
         .collect())
 }
 
-/// Calls made between two readings (the readings' own `INFO` left out).
+/// Calls made between two readings (the benchmark's own commands left out).
 fn delta(before: &BTreeMap<String, u64>, after: &BTreeMap<String, u64>) -> BTreeMap<String, u64> {
     after
         .iter()
-        .filter(|(name, _)| name.as_str() != "info")
+        .filter(|(name, _)| !BENCH_COMMANDS.contains(&name.as_str()))
         .filter_map(|(name, &calls)| {
             let n = calls.saturating_sub(before.get(name).copied().unwrap_or(0));
             (n > 0).then(|| (name.clone(), n))

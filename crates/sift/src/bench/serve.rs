@@ -14,10 +14,10 @@
 //!    close frame reached this process (a witness subscribed to one kline stream, as the
 //!    server is) to the moment the signal's event arrived. `per_close` breaks each close down:
 //!    the exchange's delay in sending the frame, gathering the burst and waiting for the
-//!    pipeline (`gather`), then the pipeline's stages (`prepare`, `evaluate`, `commit`,
-//!    `publish`, from the server's `close processed` event, see `profile.rs`) and the last
-//!    delivery after publishing (`fan_out`). `missed` compares the deliveries with the stored
-//!    signals of those closes.
+//!    pipeline (`gather`), then the pipeline's stages (`prepare`, `evaluate`, `assign`,
+//!    `publish`, from the server's `close processed` event, see `profile.rs`), the last
+//!    delivery after publishing (`fan_out`) and the write of the signals (`commit`, while
+//!    they fan out). `missed` compares the deliveries with the stored signals of those closes.
 //! 5. **API**: `--api-clients` concurrent clients list signals (`limit=50`, API token) for
 //!    `--api-seconds` each: as the clients' users, who see their own traders and the
 //!    built-ins (`api`); as the admin, who sees every trader (`api_admin`); as the users again

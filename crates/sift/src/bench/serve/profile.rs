@@ -19,7 +19,8 @@ const MESSAGE: &str = "close processed";
 /// What one close instant cost the pipeline, and when (wall µs) it was taken up and done.
 /// The pipeline may take an instant up in several passes (a 5m burst gathered before the 1m
 /// one): the stages and signals are then summed, `started_us` is the first pass's start and
-/// `done_us` the last pass's end.
+/// `done_us` the last pass's end. The stages follow each other: `prepare`, `evaluate`,
+/// `assign`, `publish`, then `commit` (while the clients receive the signals).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(super) struct CloseTiming {
     /// The close instant, market ms (the candles' close time + 1).
@@ -28,8 +29,9 @@ pub(super) struct CloseTiming {
     pub(super) signals: u64,
     pub(super) prepare_us: i64,
     pub(super) evaluate_us: i64,
-    pub(super) commit_us: i64,
+    pub(super) assign_us: i64,
     pub(super) publish_us: i64,
+    pub(super) commit_us: i64,
     /// Done minus the stages: when the pipeline took the close up.
     pub(super) started_us: i64,
     pub(super) done_us: i64,
@@ -37,7 +39,13 @@ pub(super) struct CloseTiming {
 
 impl CloseTiming {
     fn stages_us(&self) -> i64 {
-        self.prepare_us + self.evaluate_us + self.commit_us + self.publish_us
+        self.prepare_us + self.evaluate_us + self.assign_us + self.publish_us + self.commit_us
+    }
+
+    /// When the last pass had published its signals (wall µs; the last pass's commit taken
+    /// as all of `commit_us`).
+    pub(super) fn published_us(&self) -> i64 {
+        self.done_us - self.commit_us
     }
 
     fn merge(&mut self, other: &CloseTiming) {
@@ -45,8 +53,9 @@ impl CloseTiming {
         self.signals += other.signals;
         self.prepare_us += other.prepare_us;
         self.evaluate_us += other.evaluate_us;
-        self.commit_us += other.commit_us;
+        self.assign_us += other.assign_us;
         self.publish_us += other.publish_us;
+        self.commit_us += other.commit_us;
         self.started_us = self.started_us.min(other.started_us);
         self.done_us = self.done_us.max(other.done_us);
     }
@@ -122,6 +131,7 @@ impl Visit for Fields {
             "close_time" => timing.instant = value + 1,
             "prepare_us" => timing.prepare_us = value,
             "evaluate_us" => timing.evaluate_us = value,
+            "assign_us" => timing.assign_us = value,
             "commit_us" => timing.commit_us = value,
             "publish_us" => timing.publish_us = value,
             "signals" => timing.signals = u64::try_from(value).unwrap_or(0),
