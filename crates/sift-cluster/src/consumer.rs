@@ -237,26 +237,6 @@ fn signature(delivery: &Delivery) -> Option<(i64, Vec<(sift_core::Interval, i64)
     Some((entry.close_time, bursts))
 }
 
-/// Acknowledges entries of `stream`.
-///
-/// # Errors
-/// A Redis failure (the entries stay pending and are delivered again).
-pub async fn ack(
-    conn: &mut impl ConnectionLike,
-    stream: &str,
-    ids: &[&str],
-) -> redis::RedisResult<()> {
-    if ids.is_empty() {
-        return Ok(());
-    }
-    redis::cmd("XACK")
-        .arg(stream)
-        .arg(GROUP)
-        .arg(ids)
-        .query_async(conn)
-        .await
-}
-
 /// Acknowledges deliveries of any streams in one round trip (one `XACK` per stream).
 ///
 /// # Errors

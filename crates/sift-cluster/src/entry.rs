@@ -17,6 +17,22 @@ pub struct CloseEntry {
     pub bursts: Vec<EntryBurst>,
 }
 
+impl CloseEntry {
+    /// The entry as a stream field's JSON.
+    ///
+    /// # Errors
+    /// When it cannot be encoded, as a Redis client error.
+    pub fn to_json(&self) -> redis::RedisResult<String> {
+        serde_json::to_string(self).map_err(|err| {
+            redis::RedisError::from((
+                redis::ErrorKind::ClientError,
+                "encoding a close entry",
+                err.to_string(),
+            ))
+        })
+    }
+}
+
 /// One interval's closed candles of a [`CloseEntry`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EntryBurst {

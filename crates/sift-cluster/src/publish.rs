@@ -65,13 +65,7 @@ impl Publisher {
             script.arg(burst.interval.as_str()).arg(burst.open_time);
         }
         for (_, entry) in &entries {
-            let json = serde_json::to_string(entry).map_err(|err| {
-                redis::RedisError::from((
-                    redis::ErrorKind::ClientError,
-                    "encoding a close entry",
-                    err.to_string(),
-                ))
-            })?;
+            let json = entry.to_json()?;
             script.arg(json);
         }
         let code: i64 = script.invoke_async(conn).await?;

@@ -250,13 +250,7 @@ pub async fn enqueue(
     entries: &[CloseEntry],
 ) -> redis::RedisResult<()> {
     for entry in entries {
-        let json = serde_json::to_string(entry).map_err(|err| {
-            redis::RedisError::from((
-                redis::ErrorKind::ClientError,
-                "encoding a close entry",
-                err.to_string(),
-            ))
-        })?;
+        let json = entry.to_json()?;
         redis::cmd("XADD")
             .arg(stream)
             .arg("*")

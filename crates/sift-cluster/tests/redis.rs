@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use sift_cluster::consumer::{ack, backlog, claim, ensure_group, read};
+use sift_cluster::consumer::{ack_all, backlog, claim, ensure_group, read};
 use sift_cluster::ownership::Ownership;
 use sift_cluster::publish::{Publisher, published};
 use sift_cluster::{Claim, ClusterKeys, Lease};
@@ -139,7 +139,7 @@ async fn entries_stay_pending_until_acked_and_a_dead_consumers_are_claimed() {
     assert_eq!(got.len(), 2);
     let first = got[0].entry.as_ref().unwrap();
     assert_eq!(first.bursts[0].open_time, 60_000);
-    ack(&mut conn, &stream, &[&got[0].id]).await.unwrap();
+    ack_all(&mut conn, &got[..1]).await.unwrap();
     assert_eq!(backlog(&mut conn, &stream).await.unwrap(), (1, Some(1)));
 
     // Another consumer reads only what was never delivered...
@@ -149,7 +149,7 @@ async fn entries_stay_pending_until_acked_and_a_dead_consumers_are_claimed() {
         fresh[0].entry.as_ref().unwrap().bursts[0].open_time,
         180_000
     );
-    ack(&mut conn, &stream, &[&fresh[0].id]).await.unwrap();
+    ack_all(&mut conn, &fresh).await.unwrap();
     // ...and claims the dead one's pending entry once it is idle long enough.
     let early = claim(&mut conn, 0, &stream, "alive", Duration::from_secs(60))
         .await
@@ -160,7 +160,7 @@ async fn entries_stay_pending_until_acked_and_a_dead_consumers_are_claimed() {
         .unwrap();
     assert_eq!(claimed.len(), 1);
     assert_eq!(claimed[0].id, got[1].id);
-    ack(&mut conn, &stream, &[&claimed[0].id]).await.unwrap();
+    ack_all(&mut conn, &claimed).await.unwrap();
     assert_eq!(backlog(&mut conn, &stream).await.unwrap(), (0, Some(0)));
     assert!(
         read(&mut conn, "alive", &streams, 10, block)

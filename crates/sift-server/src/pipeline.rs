@@ -247,10 +247,16 @@ impl Pipeline {
         let members = |ranked: &[Symbol], n: u32| -> HashSet<Symbol> {
             ranked.iter().take(n as usize).cloned().collect()
         };
+        // Once per N, however many traders share it.
+        let mut moved: HashMap<u32, bool> = HashMap::new();
         let changed: Vec<i64> = self
             .book
             .top_n()
-            .filter(|&(_, n)| members(before, n) != members(&self.ranked, n))
+            .filter(|&(_, n)| {
+                *moved
+                    .entry(n)
+                    .or_insert_with(|| members(before, n) != members(&self.ranked, n))
+            })
             .map(|(id, _)| id)
             .collect();
         for id in changed {

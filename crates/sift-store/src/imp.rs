@@ -148,9 +148,6 @@ macro_rules! forward_store {
             ) -> Result<Vec<Execution>> {
                 close::list_executions(&self.db, interval, limit).await
             }
-            async fn commit_close(&self, commit: CloseCommit) -> Result<Vec<Signal>> {
-                close::commit_closes(&self.db, &[commit], &[], &|_| {}).await
-            }
             async fn commit_instant(
                 &self,
                 commits: Vec<CloseCommit>,

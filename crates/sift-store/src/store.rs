@@ -128,7 +128,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// `signals` = newly inserted count), a pending delivery per outbox entry whose signal is
     /// newly inserted, and advances `close_progress(interval)` to the execution's `open_time`
     /// (never backwards). All or nothing. Answers the newly inserted signals by id.
-    async fn commit_close(&self, commit: CloseCommit) -> Result<Vec<Signal>>;
+    async fn commit_close(&self, commit: CloseCommit) -> Result<Vec<Signal>> {
+        self.commit_instant(vec![commit], &|_| {}).await
+    }
     /// As [`commit_close`](Self::commit_close) for the closes of one instant (of several
     /// intervals) in one transaction, telling `assigned` the new signals as soon as they have
     /// their ids, before they are written: the caller can show them while they commit. When
