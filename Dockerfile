@@ -7,6 +7,8 @@
 FROM rust:1-slim-bookworm AS build
 WORKDIR /src
 # Dependencies first, so a source change does not rebuild them: the manifests, then the code.
+# `.cargo/config.toml` (compiled for the building CPU) is left out: the image runs on any
+# machine of its platform.
 COPY Cargo.toml Cargo.lock ./
 COPY crates ./crates
 RUN --mount=type=cache,target=/usr/local/cargo/registry \

@@ -16,7 +16,9 @@ use sift_backtest::{Backtest, Market, Options};
 use sift_candles::{CandleStore, StoreError};
 use sift_core::{Interval, Symbol};
 use sift_data::CandleSeries;
-use sift_engine::{CloseBatch, Engine, EngineConfig, SignalMode, SymbolFilter, Trader, TraderId};
+use sift_engine::{
+    CloseBatch, Engine, EngineConfig, MatchValues, SignalMode, SymbolFilter, Trader, TraderId,
+};
 use sift_rules::Program;
 use sift_traders::Symbols;
 use utoipa::ToSchema;
@@ -150,10 +152,10 @@ pub(crate) fn preview(
 }
 
 /// Referenced values as a JSON object keyed by their text.
-pub(crate) fn values_json(values: &[(Arc<str>, f64)]) -> Value {
+pub(crate) fn values_json(values: &MatchValues) -> Value {
     let map: Map<String, Value> = values
         .iter()
-        .map(|(name, value)| (name.to_string(), Value::from(*value)))
+        .map(|(name, value)| (name.to_string(), Value::from(value)))
         .collect();
     Value::Object(map)
 }

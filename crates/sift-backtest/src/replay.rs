@@ -2,10 +2,9 @@
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
-use std::sync::Arc;
 
 use sift_core::{Interval, Symbol};
-use sift_engine::{CloseBatch, Engine, EngineConfig, Match, SignalMode, Trader};
+use sift_engine::{CloseBatch, Engine, EngineConfig, Match, MatchValues, SignalMode, Trader};
 
 use crate::Error;
 use crate::forward::forward_returns;
@@ -54,7 +53,7 @@ pub struct Signal {
     /// ends first (see [`forward_returns`]).
     pub forward: Vec<Option<f64>>,
     /// The values the rule referenced at that bar ([`Match::values`]).
-    pub values: Vec<(Arc<str>, f64)>,
+    pub values: MatchValues,
 }
 
 /// A prepared backtest: the traders in one engine and the candle series it will be fed.
@@ -258,6 +257,7 @@ mod tests {
     use sift_core::Candle;
     use sift_data::CandleSeries;
     use sift_rules::CheckOptions;
+    use std::sync::Arc;
 
     use super::*;
 

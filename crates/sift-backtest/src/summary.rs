@@ -91,6 +91,7 @@ impl Summary {
 #[cfg(test)]
 mod tests {
     use sift_core::Interval;
+    use sift_engine::MatchValues;
 
     use super::*;
 
@@ -105,7 +106,7 @@ mod tests {
             open_time: 0,
             close: 1.0,
             forward: forward.to_vec(),
-            values: Vec::new(),
+            values: MatchValues::default(),
         }
     }
 

@@ -220,6 +220,10 @@ impl Processor {
             close_time,
             shards = shards.len(),
             signals = inserted.len(),
+            prepare_us = micros(prepared),
+            evaluate_us = micros(duration.saturating_sub(prepared)),
+            commit_us = micros(committed.saturating_sub(duration)),
+            publish_us = micros(published.saturating_sub(committed)),
             "entries processed"
         );
         Ok(inserted.len())
@@ -412,6 +416,10 @@ fn merge(entries: &[(u32, &CloseEntry)]) -> Vec<CloseBurst> {
         }
     }
     out
+}
+
+fn micros(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
 }
 
 fn now_ms() -> i64 {

@@ -15,11 +15,12 @@ use sift_core::{Candle, Interval, Symbol, Ticker};
 use sift_rules::program::TickerField;
 
 use crate::kernel::{Kernel, KernelTrader};
+use crate::match_values::MatchValues;
 use crate::matches::Bar;
 use crate::signal::{Cooldowns, Match, SignalMode, candidate};
 use crate::slots::{NodeState, Slots};
 use crate::step::{Step, StepOp};
-use crate::value::{UNDEFINED, binary, finite, from_bool, get, truthy, unary};
+use crate::value::{UNDEFINED, binary, finite, from_bool, truthy, unary};
 
 /// The candles of one symbol closing at one instant, by interval.
 #[derive(Debug, Clone, Copy)]
@@ -299,13 +300,8 @@ pub(crate) fn signal(
     bar: Bar,
     symbol: &Symbol,
 ) -> Match {
-    let mut values = Vec::with_capacity(trader.references.len());
-    for (name, node) in &trader.references {
-        if let Some(x) = get(value(*node)) {
-            values.push((Arc::clone(name), x));
-        }
-    }
     let info = &trader.info;
+    let values = trader.references.iter().map(|&node| value(node)).collect();
     Match {
         trader: info.id,
         symbol: symbol.clone(),
@@ -314,7 +310,7 @@ pub(crate) fn signal(
         close_time: bar.close_time,
         close: bar.close,
         rule_hash: info.rule_hash,
-        values,
+        values: MatchValues::new(Arc::clone(&info.names), values),
     }
 }
 

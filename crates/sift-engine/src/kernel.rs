@@ -45,8 +45,8 @@ pub(crate) struct KernelTrader {
     pub(crate) cooldown_bars: u32,
     pub(crate) root: u32,
     pub(crate) info: Arc<TraderInfo>,
-    /// `(text, local node)` per reference.
-    pub(crate) references: Vec<(Arc<str>, u32)>,
+    /// The local node of each reference, parallel to `info.names`.
+    pub(crate) references: Box<[u32]>,
 }
 
 /// The traders whose rule is one node: the edge (the rule turning true) is checked once per
@@ -219,7 +219,7 @@ impl Kernel {
                         .info
                         .references
                         .iter()
-                        .map(|(text, p)| (Arc::clone(text), to_local(*p)))
+                        .map(|&p| to_local(p))
                         .collect(),
                 }
             })

@@ -20,6 +20,7 @@
 //! - [`engine`]: [`Engine`], the public entry point.
 //! - [`trader`]: [`Trader`], [`TraderId`], [`SymbolFilter`], [`rule_hash`].
 //! - [`batch`]: [`CloseBatch`]. [`signal`]: [`Match`], [`SignalMode`], the edge trigger.
+//!   [`match_values`]: [`MatchValues`], what a match reports of the values its rule read.
 //! - [`candle_history`]: [`CandleHistory`], closed candles kept outside the engine, which an
 //!   engine made with [`Engine::with_history`] warms from instead of keeping its own copy.
 //! - [`config`], [`stats`], [`error`].
@@ -44,6 +45,7 @@ mod history;
 mod kernel;
 mod key;
 mod lanes;
+pub mod match_values;
 mod matches;
 mod op;
 mod plan;
@@ -62,6 +64,7 @@ pub use candle_history::CandleHistory;
 pub use config::EngineConfig;
 pub use engine::Engine;
 pub use error::Error;
+pub use match_values::MatchValues;
 pub use signal::{Match, SignalMode};
 pub use stats::EngineStats;
 pub use trader::{SymbolFilter, Trader, TraderId, rule_hash};

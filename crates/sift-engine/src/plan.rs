@@ -34,8 +34,10 @@ pub(crate) struct TraderInfo {
     pub(crate) interval: Interval,
     pub(crate) rule_hash: u64,
     pub(crate) cooldown_bars: u32,
-    /// `(text, plan node)` of every reference, for match values.
-    pub(crate) references: Vec<(Arc<str>, u32)>,
+    /// The text of every reference, for match values, shared by the trader's matches.
+    pub(crate) names: Arc<[Arc<str>]>,
+    /// The plan node of each reference, parallel to `names`.
+    pub(crate) references: Vec<u32>,
 }
 
 impl TraderInfo {
@@ -334,13 +336,16 @@ impl Builder<'_> {
             .references
             .iter()
             .map(|r| {
-                let node = map
-                    .get(r.node.index())
+                map.get(r.node.index())
                     .copied()
-                    .ok_or_else(|| malformed(format!("reference {:?} is not a node", r.text)))?;
-                Ok((Arc::from(r.text.as_str()), node))
+                    .ok_or_else(|| malformed(format!("reference {:?} is not a node", r.text)))
             })
             .collect::<Result<Vec<_>, Error>>()?;
+        let names = program
+            .references
+            .iter()
+            .map(|r| Arc::from(r.text.as_str()))
+            .collect();
         // The program's own history needs; the plan keeps the most any trader needs.
         for (&node, &bars) in map.iter().zip(&program.history) {
             let keep = &mut self.nodes[node as usize].keep;
@@ -353,6 +358,7 @@ impl Builder<'_> {
             interval: trader.interval,
             rule_hash: trader.rule_hash,
             cooldown_bars: trader.cooldown_bars,
+            names,
             references,
         });
         Ok(PlanTrader {

@@ -1,11 +1,10 @@
 //! Signals: when a rule that holds becomes a [`Match`] (edge trigger and cooldown).
 
-use std::sync::Arc;
-
 use sift_core::{Interval, Symbol};
 
 use crate::TraderId;
 use crate::block::Mask;
+use crate::match_values::MatchValues;
 
 /// One signal: a trader's rule turned true for a symbol at a candle close.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,11 +21,8 @@ pub struct Match {
     pub close: f64,
     /// [`rule_hash`](crate::rule_hash) of the rule text.
     pub rule_hash: u64,
-    /// The value of every indicator, series and ticker value the rule referenced, at this bar,
-    /// by the text the rule wrote it with (`rsi(14)`, `close @ 1h`), in order of first mention.
-    /// Undefined values are left out, so every value is finite. Names are shared with the
-    /// trader (no allocation per signal).
-    pub values: Vec<(Arc<str>, f64)>,
+    /// The value of every indicator, series and ticker value the rule referenced, at this bar.
+    pub values: MatchValues,
 }
 
 /// Which closes where a rule holds are reported.

@@ -33,12 +33,6 @@ pub(crate) fn select(pick: bool, a: f64, b: f64) -> f64 {
     f64::from_bits((a.to_bits() & mask) | (b.to_bits() & !mask))
 }
 
-/// `Some(x)` when `x` is defined.
-#[inline]
-pub(crate) fn get(x: f64) -> Option<f64> {
-    (!x.is_nan()).then_some(x)
-}
-
 /// Whether a Bool value counts as true: defined and non-zero.
 ///
 /// One comparison without a branch (NaN compares false, and `±0.0` has magnitude 0), so loops
@@ -175,8 +169,6 @@ mod tests {
         assert_eq!(select(true, -0.0, 1.0).to_bits(), (-0.0f64).to_bits());
         assert_eq!(select(false, -0.0, 1.0), 1.0);
         assert_eq!(finite(-3.0), -3.0);
-        assert_eq!(get(U), None);
-        assert_eq!(get(0.5), Some(0.5));
         assert!(truthy(2.0) && !truthy(0.0) && !truthy(U));
         for x in [
             0.0,

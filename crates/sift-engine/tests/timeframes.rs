@@ -61,7 +61,7 @@ fn sampling_trader() -> sift_engine::Trader {
 }
 
 fn value(m: &Match, name: &str) -> Option<f64> {
-    m.values.iter().find(|(n, _)| &**n == name).map(|(_, v)| *v)
+    m.values.get(name)
 }
 
 fn level_engine() -> Engine {

@@ -37,6 +37,8 @@ macro_rules! every_test {
             close::commit_close_writes_everything_once,
             close::commit_close_is_all_or_nothing,
             close::commit_instant_tells_the_new_signals_once,
+            close::a_trader_deleted_while_its_signals_commit_keeps_none,
+            close::a_close_committed_twice_at_once_is_stored_once,
             close::parallel_commits_of_one_close_never_duplicate,
             close::progress_never_goes_back,
             close::shard_closes_are_recorded_with_the_commit,

@@ -13,7 +13,7 @@ use sift_backtest::output::{CsvWriter, JsonWriter, write_signals, write_summary}
 use sift_backtest::{Backtest, Market, Options, Origin, Signal};
 use sift_core::{Interval, Symbol};
 use sift_data::Overrides;
-use sift_engine::{SignalMode, Trader, TraderId};
+use sift_engine::{MatchValues, SignalMode, Trader, TraderId};
 use sift_rules::{CheckOptions, Diagnostic, NodeKind, Program};
 use sift_traders::Symbols;
 
@@ -337,7 +337,7 @@ fn write(
                 signals.push(Signal {
                     symbol: s.symbol.clone(),
                     forward: s.forward.clone(),
-                    values: Vec::new(),
+                    values: MatchValues::default(),
                     ..*s
                 });
                 io::Result::Ok(())

@@ -64,6 +64,7 @@ fn quote(field: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use sift_core::Interval;
+    use sift_engine::MatchValues;
 
     use super::*;
 
@@ -78,7 +79,7 @@ mod tests {
             open_time: 1_735_689_900_000,
             close: 101.5,
             forward,
-            values: Vec::new(),
+            values: MatchValues::default(),
         };
         csv.row(&signal(0, vec![Some(10.000000000000009), None]))
             .unwrap();

@@ -49,7 +49,7 @@ impl<W: Write> JsonWriter<W> {
         let values: Map<String, Value> = signal
             .values
             .iter()
-            .map(|(name, value)| (name.to_string(), Value::from(*value)))
+            .map(|(name, value)| (name.to_string(), Value::from(value)))
             .collect();
         object.insert("values".into(), values.into());
         let separator = if self.rows == 0 { "\n" } else { ",\n" };
@@ -91,7 +91,6 @@ impl<W: Write> JsonWriter<W> {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
 
     use sift_core::Interval;
 
@@ -107,7 +106,7 @@ mod tests {
             open_time: 1_735_689_660_000,
             close: 11.0,
             forward: vec![Some(10.000000000000009), None],
-            values: vec![(Arc::from("close"), 11.0)],
+            values: [("close", 11.0)].into_iter().collect(),
         };
         let mut summary = Summary::new(&names, &[1, 5]);
         summary.add(&signal);

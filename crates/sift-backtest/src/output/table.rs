@@ -110,6 +110,7 @@ impl Grid {
 #[cfg(test)]
 mod tests {
     use sift_core::Interval;
+    use sift_engine::MatchValues;
 
     use super::*;
 
@@ -129,7 +130,7 @@ mod tests {
             open_time: 1_735_689_660_000,
             close,
             forward,
-            values: Vec::new(),
+            values: MatchValues::default(),
         };
         let signals = [
             signal(0, 11.0, vec![Some(9.0909), None]),
@@ -159,7 +160,7 @@ mod tests {
             open_time: 0,
             close: 1.0,
             forward: vec![Some(1.5)],
-            values: Vec::new(),
+            values: MatchValues::default(),
         };
         summary.add(&signal);
         signal.forward = vec![Some(-0.5)];

@@ -115,11 +115,16 @@ pub(crate) async fn set_last_login(db: &Db, id: i64, at: i64) -> Result<()> {
     found(db.exec(&sql).await?)
 }
 
+/// Deletes a user with everything they own; their traders' signals go as the traders' do
+/// ([`delete_with_signals`](crate::ops::traders::delete_with_signals)).
 pub(crate) async fn delete_user(db: &Db, id: i64) -> Result<()> {
-    found(
-        db.exec(&Sql::new("DELETE FROM users WHERE id = $1").arg(id))
-            .await?,
-    )
+    let mut tx = db.begin().await?;
+    crate::ops::traders::delete_with_signals(&mut tx, "owner_id = $1", id).await?;
+    let deleted = tx
+        .exec(&Sql::new("DELETE FROM users WHERE id = $1").arg(id))
+        .await?;
+    tx.commit().await?;
+    found(deleted)
 }
 
 pub(crate) async fn count_admins(db: &Db) -> Result<i64> {

@@ -5,7 +5,7 @@ use sift_traders::TraderDef;
 
 use crate::model::{NewTrader, SeedOutcome, Trader, TraderFilter, TraderScope, TraderUpdate};
 use crate::ops::accounts::found;
-use crate::sql::{Db, Row, Sql, now_ms};
+use crate::sql::{Db, Row, Sql, Tx, now_ms};
 use crate::{Result, StoreError};
 
 const COLUMNS: &str = "id, owner_id, builtin_key, name, description, interval, rule, symbols, \
@@ -177,11 +177,47 @@ pub(crate) async fn set_trader_enabled(db: &Db, id: i64, enabled: bool) -> Resul
 }
 
 pub(crate) async fn delete_trader(db: &Db, id: i64) -> Result<()> {
-    found(
-        db.exec(&Sql::new("DELETE FROM traders WHERE id = $1").arg(id))
-            .await?,
-    )
+    let mut tx = db.begin().await?;
+    let deleted = delete_with_signals(&mut tx, "id = $1", id).await?;
+    tx.commit().await?;
+    found(deleted)
 }
+
+/// Deletes the traders that `condition` (on `$1`, which is `arg`) selects, then their signals,
+/// in `tx`; returns how many traders.
+///
+/// On PostgreSQL signals keep no foreign key to traders (migration 0004): a commit storing
+/// signals locks their traders first (`postgres_signals::insert`), so deleting the trader rows
+/// waits for it to end, and the signals it stored are then there to delete; a commit that
+/// comes later finds the traders gone and stores nothing for them. The traders are locked in
+/// id order, as commits lock them, so the two never deadlock. SQLite's foreign key still
+/// cascades (one writer at a time has no such race), which the second delete leaves alone.
+pub(crate) async fn delete_with_signals(tx: &mut Tx, condition: &str, arg: i64) -> Result<u64> {
+    let lock = match tx {
+        Tx::Postgres(_) => " ORDER BY id FOR UPDATE",
+        Tx::Sqlite(_) => "",
+    };
+    let sql = Sql::new(&format!(
+        "DELETE FROM traders WHERE id IN (SELECT id FROM traders WHERE {condition}{lock}) \
+         RETURNING id"
+    ))
+    .arg(arg);
+    let ids = tx
+        .all(&sql)
+        .await?
+        .iter()
+        .map(|row| row.i64("id"))
+        .collect::<Result<Vec<i64>>>()?;
+    for chunk in ids.chunks(DELETE_CHUNK) {
+        let mut sql = Sql::new("DELETE FROM signals WHERE trader_id IN ");
+        sql.bind_list(chunk);
+        tx.exec(&sql).await?;
+    }
+    Ok(ids.len() as u64)
+}
+
+/// Trader ids per statement deleting their signals, well inside both backends' parameter limits.
+const DELETE_CHUNK: usize = 500;
 
 pub(crate) async fn count_traders_by_owner(db: &Db, owner_id: i64) -> Result<i64> {
     let sql = Sql::new("SELECT COUNT(*) AS n FROM traders WHERE owner_id = $1").arg(owner_id);

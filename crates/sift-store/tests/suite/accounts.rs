@@ -1,10 +1,10 @@
 //! Users, sessions and API tokens.
 
 use sift_core::Tier;
-use sift_store::{NewApiToken, NewSession, NewUser, StoreError, UserUpdate, token};
+use sift_store::{NewApiToken, NewSession, NewUser, SignalFilter, StoreError, UserUpdate, token};
 
 use super::harness::Harness;
-use super::{trader, user};
+use super::{signal, trader, user};
 
 pub(crate) async fn users_are_unique_case_insensitively(h: &Harness) {
     let store = h.store();
@@ -103,8 +103,16 @@ pub(crate) async fn user_updates_and_deletes(h: &Harness) {
         Err(StoreError::NotFound)
     ));
 
-    // Deleting a user takes their sessions, tokens and traders along.
+    // Deleting a user takes their sessions, tokens, traders and signals along.
     let t = trader(store, Some(u.id), "mine").await;
+    let theirs = trader(store, None, "theirs").await;
+    store
+        .insert_signals(&[
+            signal(t.id, "BTCUSDT", 60_000),
+            signal(theirs.id, "BTCUSDT", 60_000),
+        ])
+        .await
+        .unwrap();
     store
         .create_session(NewSession {
             token_hash: token::hash("s"),
@@ -125,6 +133,17 @@ pub(crate) async fn user_updates_and_deletes(h: &Harness) {
     store.delete_user(u.id).await.unwrap();
     assert!(store.get_user(u.id).await.unwrap().is_none());
     assert!(store.get_trader(t.id).await.unwrap().is_none());
+    let (left, _) = store
+        .list_signals(&SignalFilter {
+            limit: 10,
+            ..SignalFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        left.iter().map(|s| s.trader_id).collect::<Vec<_>>(),
+        [theirs.id]
+    );
     assert!(
         store
             .get_session(&token::hash("s"))

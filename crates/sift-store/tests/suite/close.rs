@@ -263,6 +263,103 @@ pub(crate) async fn commit_close_is_all_or_nothing(h: &Harness) {
     assert_eq!(store.list_deliveries(channel, 10).await.unwrap().len(), 1);
 }
 
+/// Commits `commit` and, once its signals are inserted but before they commit, runs
+/// `meanwhile` on another task, holding the commit back long enough for `meanwhile` to have
+/// reached the database and, if it does not wait for the commit, to have finished. Returns the
+/// commit's new signals and what `meanwhile` gave.
+async fn while_committing<T: Send + 'static>(
+    store: &dyn Store,
+    commit: CloseCommit,
+    meanwhile: impl Future<Output = T> + Send + 'static,
+) -> (Vec<sift_store::Signal>, T) {
+    let (started, start) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        start.await.unwrap();
+        meanwhile.await
+    });
+    let started = std::sync::Mutex::new(Some(started));
+    let hold = |_: &[sift_store::Signal]| {
+        if let Some(started) = started.lock().unwrap().take() {
+            started.send(()).unwrap();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    };
+    let inserted = store.commit_instant(vec![commit], &hold).await.unwrap();
+    (inserted, task.await.unwrap())
+}
+
+/// A trader deleted while a commit stores its signals takes them along: the delete waits for
+/// the commit (on PostgreSQL for the lock the commit holds on the trader, as signals keep no
+/// foreign key there; on SQLite for the write lock) and then finds the signals to delete.
+pub(crate) async fn a_trader_deleted_while_its_signals_commit_keeps_none(h: &Harness) {
+    let store = h.store();
+    let doomed = super::trader(store, None, "doomed").await.id;
+    let kept = super::trader(store, None, "kept").await.id;
+    let open = 1_700_000_160_000;
+    let commit = CloseCommit {
+        execution: execution(open),
+        outbox: vec![],
+        signals: vec![
+            signal(doomed, "BTCUSDT", open),
+            signal(doomed, "ETHUSDT", open),
+            signal(kept, "BTCUSDT", open),
+        ],
+    };
+    let deleter = std::sync::Arc::clone(&h.store);
+    let (inserted, deleted) =
+        while_committing(
+            store,
+            commit,
+            async move { deleter.delete_trader(doomed).await },
+        )
+        .await;
+    assert_eq!(inserted.len(), 3);
+    deleted.unwrap();
+    let left = store
+        .list_signals(&SignalFilter {
+            limit: 100,
+            ..SignalFilter::default()
+        })
+        .await
+        .unwrap()
+        .0;
+    assert_eq!(
+        left.iter().map(|s| s.trader_id).collect::<Vec<_>>(),
+        [kept],
+        "no signal outlives its trader"
+    );
+}
+
+/// The same close committed again while its first commit is still open (a redelivered close)
+/// waits for it and then stores nothing: on PostgreSQL the plain insert meets the first
+/// commit's keys and falls back to skipping them.
+pub(crate) async fn a_close_committed_twice_at_once_is_stored_once(h: &Harness) {
+    let store = h.store();
+    let (trader, channel) = trader_with_channel(store).await;
+    let open = 1_700_000_220_000;
+    let signals: Vec<NewSignal> = ["BTCUSDT", "ETHUSDT"]
+        .iter()
+        .map(|symbol| signal(trader, symbol, open))
+        .collect();
+    let commit = CloseCommit {
+        execution: execution(open),
+        outbox: signals.iter().map(|s| outbox(s, channel)).collect(),
+        signals,
+    };
+    let again = {
+        let (store, commit) = (std::sync::Arc::clone(&h.store), commit.clone());
+        async move { store.commit_close(commit).await }
+    };
+    let (first, second) = while_committing(store, commit, again).await;
+    assert_eq!(first.len(), 2);
+    assert!(
+        second.unwrap().is_empty(),
+        "the second commit stores nothing"
+    );
+    assert_eq!(all_signals(store).await, 2);
+    assert_eq!(store.list_deliveries(channel, 10).await.unwrap().len(), 2);
+}
+
 pub(crate) async fn parallel_commits_of_one_close_never_duplicate(h: &Harness) {
     let store = h.store.clone();
     let (trader, channel) = trader_with_channel(store.as_ref()).await;

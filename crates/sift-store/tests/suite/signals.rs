@@ -89,8 +89,18 @@ pub(crate) async fn insert_skips_duplicates(h: &Harness) {
     );
     assert!(store.insert_signals(&[]).await.unwrap().is_empty());
 
-    // Signals of a trader deleted meanwhile are skipped, not an error.
+    // Deleting a trader deletes its signals; signals of a trader deleted meanwhile are
+    // skipped, not an error.
     store.delete_trader(t2.id).await.unwrap();
+    let (left, _) = store
+        .list_signals(&SignalFilter {
+            trader_ids: Some(vec![t2.id]),
+            limit: 10,
+            ..SignalFilter::default()
+        })
+        .await
+        .unwrap();
+    assert!(left.is_empty());
     let kept = store
         .insert_signals(&[
             signal(t2.id, "BTCUSDT", 180_000),

@@ -23,7 +23,9 @@
 //!    commands clients sent (MONITOR, a script call counted once); `redis_executed` adds the
 //!    commands scripts ran (`INFO commandstats`).
 //!
-//! Prints one JSON object. The workers share this process and the machine's cores.
+//! Prints one JSON object. The workers share this process and the machine's cores. With
+//! `RUST_LOG` set, their events go to standard error (`RUST_LOG=sift_cluster::process=debug`:
+//! each close's prepare, evaluate, commit and publish times).
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -56,6 +58,13 @@ const POLL: Duration = Duration::from_millis(20);
 const BENCH_COMMANDS: [&str; 2] = ["info", "xpending"];
 
 pub(super) fn run(args: &BenchClusterArgs) -> anyhow::Result<()> {
+    // The workers' events (`RUST_LOG=sift_cluster=debug` shows each close's stage times).
+    if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_default_env() {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init();
+    }
     anyhow::ensure!(
         args.symbols > 0 && args.traders > 0 && args.closes > 0 && args.history > 0,
         "--symbols, --traders, --closes and --history must be at least 1"
