@@ -76,6 +76,7 @@ pub mod error;
 mod field;
 mod long;
 mod name;
+mod parallel;
 pub mod reader;
 pub mod series;
 mod timestamp;

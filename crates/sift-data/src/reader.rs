@@ -38,7 +38,7 @@ pub fn read_path(path: impl AsRef<Path>, overrides: &Overrides) -> Result<Candle
     if has_extension(&name, "zip") {
         read_zip(&name, BufReader::new(file), overrides)
     } else {
-        read_reader(&name, file, overrides)
+        crate::parallel::read_file(&name, path, file, NameHints::from_name(&name), overrides)
     }
 }
 
@@ -97,38 +97,15 @@ fn has_extension(name: &str, extension: &str) -> bool {
 }
 
 /// Detects the format from the first row and reads the rest accordingly.
-fn read_csv(
+pub(crate) fn read_csv(
     path: &str,
     hints: NameHints,
     reader: impl Read,
     overrides: &Overrides,
 ) -> Result<CandleFile, Error> {
-    let hints = NameHints {
-        symbol: overrides.symbol.clone(),
-        interval: overrides.interval,
-    }
-    .or(hints);
     let mut rows = Rows::new(path, reader);
-    if !rows.advance()? {
-        return Err(Error::Empty {
-            path: path.to_owned(),
-        });
-    }
-    // A row with any number in it is data, never a header, so that a malformed first row is
-    // reported rather than skipped.
-    let first = rows.record();
-    let grouper = if !binance::is_header(first) {
-        read_binance(&mut rows, hints, true)?
-    } else if long::is_header(first) {
-        read_long(&mut rows, hints)?
-    } else if first.len() == binance::COLUMNS.len() {
-        read_binance(&mut rows, hints, false)?
-    } else {
-        return Err(Error::UnknownHeader {
-            path: path.to_owned(),
-            line: rows.row().line,
-        });
-    };
+    let format = Format::detect(&mut rows, hints, overrides)?;
+    let grouper = format.read(&mut rows, format.at_data())?;
     if grouper.is_empty() {
         return Err(Error::Empty {
             path: path.to_owned(),
@@ -137,73 +114,139 @@ fn read_csv(
     Ok(grouper.finish())
 }
 
-/// Binance's 12-column rows, all of one symbol and interval. `at_data` says whether the
-/// current row is data (else it is a header, skipped).
-fn read_binance<R: Read>(
-    rows: &mut Rows<'_, R>,
-    hints: NameHints,
-    at_data: bool,
-) -> Result<Grouper, Error> {
-    let path = || rows.path.to_owned();
-    let symbol = hints
-        .symbol
-        .ok_or_else(|| Error::MissingSymbol { path: path() })?;
-    let interval = hints
-        .interval
-        .ok_or_else(|| Error::MissingInterval { path: path() })?;
-    let mut grouper = Grouper::default();
-    let slot = grouper.slot(symbol, interval);
-    let mut more = at_data || rows.advance()?;
-    while more {
-        let row = rows.row();
-        let candle = binance::parse_row(row, rows.record(), interval)?;
-        grouper.push(slot, candle, row)?;
-        more = rows.advance()?;
-    }
-    Ok(grouper)
+/// How a file's rows are read, as its first row tells.
+#[derive(Debug, Clone)]
+pub(crate) enum Format {
+    /// Binance's 12-column rows, all of one symbol and interval; `header` when the first row
+    /// is a header.
+    Binance {
+        symbol: Symbol,
+        interval: Interval,
+        header: bool,
+    },
+    /// Long-format rows after a header; `interval` when the file has no interval column.
+    Long {
+        layout: Layout,
+        interval: Option<Interval>,
+    },
 }
 
-/// Long-format rows after the header, which is the current row.
-fn read_long<R: Read>(rows: &mut Rows<'_, R>, hints: NameHints) -> Result<Grouper, Error> {
-    let layout = Layout::from_header(rows.row(), rows.record())?;
-    let file_interval = match (layout.has_interval(), hints.interval) {
-        (true, _) => None,
-        (false, Some(interval)) => Some(interval),
-        (false, None) => {
-            return Err(Error::MissingInterval {
-                path: rows.path.to_owned(),
+impl Format {
+    /// Reads the first row of `rows`, which stays the current row, and decides.
+    pub(crate) fn detect<R: Read>(
+        rows: &mut Rows<'_, R>,
+        hints: NameHints,
+        overrides: &Overrides,
+    ) -> Result<Self, Error> {
+        let path = rows.path;
+        let hints = NameHints {
+            symbol: overrides.symbol.clone(),
+            interval: overrides.interval,
+        }
+        .or(hints);
+        if !rows.advance()? {
+            return Err(Error::Empty {
+                path: path.to_owned(),
             });
         }
-    };
-    let mut grouper = Grouper::default();
-    // Raw "symbol\0interval" field bytes -> slot and interval, so that each row costs one
-    // lookup and no allocation; symbols and intervals are parsed once per series.
-    let mut slots: HashMap<Vec<u8>, (usize, Interval)> = HashMap::new();
-    let mut key = Vec::new();
-    while rows.advance()? {
-        let (row, record) = (rows.row(), rows.record());
-        row.expect_width(record, layout.width())?;
-        key.clear();
-        key.extend_from_slice(layout.symbol(record));
-        key.push(0);
-        key.extend_from_slice(layout.interval(record));
-        let (slot, interval) = match slots.get(key.as_slice()) {
-            Some(&known) => known,
-            None => {
-                let symbol = parse_symbol(row, layout.symbol(record))?;
-                let interval = match file_interval {
-                    Some(interval) => interval,
-                    None => parse_interval(row, layout.interval(record))?,
-                };
-                let known = (grouper.slot(symbol, interval), interval);
-                slots.insert(key.clone(), known);
-                known
-            }
+        // A row with any number in it is data, never a header, so that a malformed first row
+        // is reported rather than skipped.
+        let first = rows.record();
+        let binance = |header: bool| {
+            Ok(Format::Binance {
+                symbol: hints.symbol.clone().ok_or_else(|| Error::MissingSymbol {
+                    path: path.to_owned(),
+                })?,
+                interval: hints.interval.ok_or_else(|| Error::MissingInterval {
+                    path: path.to_owned(),
+                })?,
+                header,
+            })
         };
-        let candle = layout.parse_row(row, record, interval)?;
-        grouper.push(slot, candle, row)?;
+        if !binance::is_header(first) {
+            binance(false)
+        } else if long::is_header(first) {
+            let layout = Layout::from_header(rows.row(), first)?;
+            let interval = match (layout.has_interval(), hints.interval) {
+                (true, _) => None,
+                (false, Some(interval)) => Some(interval),
+                (false, None) => {
+                    return Err(Error::MissingInterval {
+                        path: path.to_owned(),
+                    });
+                }
+            };
+            Ok(Format::Long { layout, interval })
+        } else if first.len() == binance::COLUMNS.len() {
+            binance(true)
+        } else {
+            Err(Error::UnknownHeader {
+                path: path.to_owned(),
+                line: rows.row().line,
+            })
+        }
     }
-    Ok(grouper)
+
+    /// Whether the row [`detect`](Self::detect) read is data.
+    pub(crate) fn at_data(&self) -> bool {
+        matches!(self, Format::Binance { header: false, .. })
+    }
+
+    /// Reads the rows of `rows` into series: the current row too when `at_data`, then every
+    /// row after it.
+    pub(crate) fn read<R: Read>(
+        &self,
+        rows: &mut Rows<'_, R>,
+        at_data: bool,
+    ) -> Result<Grouper, Error> {
+        let mut grouper = Grouper::default();
+        let mut more = at_data || rows.advance()?;
+        match self {
+            Format::Binance {
+                symbol, interval, ..
+            } => {
+                let slot = grouper.slot(symbol.clone(), *interval);
+                while more {
+                    let row = rows.row();
+                    let candle = binance::parse_row(row, rows.record(), *interval)?;
+                    grouper.push(slot, candle, row)?;
+                    more = rows.advance()?;
+                }
+            }
+            Format::Long { layout, interval } => {
+                // Raw "symbol\0interval" field bytes -> slot and interval, so that each row
+                // costs one lookup and no allocation; symbols and intervals are parsed once
+                // per series.
+                let mut slots: HashMap<Vec<u8>, (usize, Interval)> = HashMap::new();
+                let mut key = Vec::new();
+                while more {
+                    let (row, record) = (rows.row(), rows.record());
+                    row.expect_width(record, layout.width())?;
+                    key.clear();
+                    key.extend_from_slice(layout.symbol(record));
+                    key.push(0);
+                    key.extend_from_slice(layout.interval(record));
+                    let (slot, interval) = match slots.get(key.as_slice()) {
+                        Some(&known) => known,
+                        None => {
+                            let symbol = parse_symbol(row, layout.symbol(record))?;
+                            let interval = match interval {
+                                Some(interval) => *interval,
+                                None => parse_interval(row, layout.interval(record))?,
+                            };
+                            let known = (grouper.slot(symbol, interval), interval);
+                            slots.insert(key.clone(), known);
+                            known
+                        }
+                    };
+                    let candle = layout.parse_row(row, record, interval)?;
+                    grouper.push(slot, candle, row)?;
+                    more = rows.advance()?;
+                }
+            }
+        }
+        Ok(grouper)
+    }
 }
 
 fn parse_symbol(row: Row<'_>, raw: &[u8]) -> Result<Symbol, Error> {
@@ -229,7 +272,7 @@ fn parse_interval(row: Row<'_>, raw: &[u8]) -> Result<Interval, Error> {
 /// A CSV stream read one reused [`ByteRecord`] at a time. Fields are trimmed (see
 /// [`read_trimmed`]); blank lines are skipped; rows may differ in width (the formats check
 /// widths to name the line).
-struct Rows<'a, R> {
+pub(crate) struct Rows<'a, R> {
     path: &'a str,
     reader: csv::Reader<R>,
     record: ByteRecord,
@@ -237,7 +280,7 @@ struct Rows<'a, R> {
 }
 
 impl<'a, R: Read> Rows<'a, R> {
-    fn new(path: &'a str, reader: R) -> Self {
+    pub(crate) fn new(path: &'a str, reader: R) -> Self {
         let reader = ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
@@ -254,7 +297,7 @@ impl<'a, R: Read> Rows<'a, R> {
     ///
     /// A failure names the line from the CSV error when it has one, else the line the reader
     /// had reached when its input failed (an IO error, e.g. a corrupt zip entry).
-    fn advance(&mut self) -> Result<bool, Error> {
+    pub(crate) fn advance(&mut self) -> Result<bool, Error> {
         let more = match read_trimmed(&mut self.reader, &mut self.record) {
             Ok(more) => more,
             Err(error) => {
@@ -274,6 +317,11 @@ impl<'a, R: Read> Rows<'a, R> {
         }
         self.started = true;
         Ok(more)
+    }
+
+    /// The reader the rows came from.
+    pub(crate) fn into_inner(self) -> R {
+        self.reader.into_inner()
     }
 
     fn record(&self) -> &ByteRecord {

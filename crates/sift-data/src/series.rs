@@ -91,7 +91,8 @@ impl CandleFile {
 pub(crate) struct Grouper {
     slots: HashMap<(Symbol, Interval), usize>,
     series: Vec<CandleSeries>,
-    /// Line of the last row of each series, parallel to `series`.
+    /// Line of the first and of the last row of each series, parallel to `series`.
+    first_lines: Vec<u64>,
     last_lines: Vec<u64>,
     gaps: Vec<Gap>,
 }
@@ -107,6 +108,7 @@ impl Grouper {
                 interval,
                 candles: Vec::new(),
             });
+            self.first_lines.push(0);
             self.last_lines.push(0);
         }
         slot
@@ -182,8 +184,49 @@ impl Grouper {
                 });
             }
         }
+        if series.candles.is_empty() {
+            self.first_lines[slot] = row.line;
+        }
         series.candles.push(candle);
         self.last_lines[slot] = row.line;
+        Ok(())
+    }
+
+    /// Moves every line down by `lines`: for the rows of a piece of a file that starts after
+    /// that many lines, read on their own.
+    pub(crate) fn shift_lines(&mut self, lines: u64) {
+        for line in self.first_lines.iter_mut().chain(&mut self.last_lines) {
+            *line += lines;
+        }
+        for gap in &mut self.gaps {
+            gap.line += lines;
+        }
+    }
+
+    /// Takes in the series of `later`, which read the rows after this one's rows of the file
+    /// `path` (lines shifted to match), as if they had been pushed here one by one: the same
+    /// series, candles, gaps and failures.
+    pub(crate) fn append(&mut self, later: Grouper, path: &str) -> Result<(), Error> {
+        let gaps_before = self.gaps.len();
+        let lines = later.first_lines.into_iter().zip(later.last_lines);
+        for (series, (first_line, last_line)) in later.series.into_iter().zip(lines) {
+            let mut candles = series.candles.into_iter();
+            let Some(first) = candles.next() else {
+                continue;
+            };
+            let slot = self.slot(series.symbol, series.interval);
+            let row = Row {
+                path,
+                line: first_line,
+            };
+            self.push(slot, first, row)?;
+            self.series[slot].candles.extend(candles);
+            self.last_lines[slot] = last_line;
+        }
+        // The gaps where the two meet, then those of `later`: in file order, by line (a row
+        // follows one gap at most).
+        self.gaps.extend(later.gaps);
+        self.gaps[gaps_before..].sort_by_key(|gap| gap.line);
         Ok(())
     }
 
