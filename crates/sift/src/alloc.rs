@@ -3,9 +3,8 @@
 //!
 //! Sift allocates and frees at a high rate from many threads: the matches of every close, JSON
 //! of every API response and signal, rows of every query. Measured on the 2-core machine
-//! against glibc's malloc, with mimalloc `sift bench engine` ran about 10% faster,
-//! `sift bench serve` answered about twice the signal-listing requests per second and
-//! delivered signals to stream clients with a lower p99.
+//! against glibc's malloc, with mimalloc (as set below) `sift bench engine` replayed 5-8%
+//! faster and `sift bench serve` answered about twice the signal-listing requests per second.
 //!
 //! mimalloc keeps freed memory for a second by default (`purge_delay`) and commits its arenas
 //! eagerly, so that `sift serve` peaked at 513 MB where glibc peaked at 381 MB. Purging at once
