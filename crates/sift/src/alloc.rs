@@ -7,11 +7,12 @@
 //! faster and `sift bench serve` answered about twice the signal-listing requests per second.
 //!
 //! mimalloc keeps freed memory for a second by default (`purge_delay`) and commits its arenas
-//! eagerly, so that `sift serve` peaked at 513 MB where glibc peaked at 381 MB. Purging at once
-//! and committing on demand brought it back to 387 MB, at no cost the benchmarks could show.
-//! mimalloc reads its settings from the environment when the process starts, before `main`,
-//! so the process starts itself again with them (once: they are then set, and a user's own
-//! settings are kept).
+//! eagerly, so that `sift serve` peaked at 513 MB where glibc peaked at 381 MB. Returning freed
+//! memory after 10 ms and committing on demand brought it back to 387-397 MB; returning it at
+//! once kept the same peak but doubled the time spent in the kernel (page faults). mimalloc
+//! reads its settings from the environment when the process starts, before `main`, so the
+//! process starts itself again with them (once: they are then set, and a user's own settings
+//! are kept).
 
 use std::os::unix::process::CommandExt;
 
@@ -20,7 +21,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// The allocator settings, each applied unless the environment already sets it.
 const SETTINGS: [(&str, &str); 3] = [
-    ("MIMALLOC_PURGE_DELAY", "0"),
+    ("MIMALLOC_PURGE_DELAY", "10"),
     ("MIMALLOC_ARENA_EAGER_COMMIT", "0"),
     // glibc gives a thread that finds the allocator busy an arena of its own (up to eight per
     // core), and memory freed in one arena is not reused by another; two arenas kept the
