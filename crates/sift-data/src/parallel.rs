@@ -67,7 +67,7 @@ fn read_pieces(
     let bounds = piece_bounds(path, len, pieces)?;
     // The format, from the first row.
     let format = {
-        let mut rows = Rows::new(name, Scan::new(File::open(path)?));
+        let mut rows = Rows::new(name, File::open(path)?);
         match Format::detect(&mut rows, hints, overrides) {
             Ok(format) => format,
             Err(_) => return Ok(None),
@@ -144,7 +144,7 @@ fn piece_bounds(path: &Path, len: u64, pieces: u64) -> io::Result<Vec<u64>> {
 
 /// A reader that counts the line ends it passes on and notes a quote character.
 #[derive(Debug)]
-pub(crate) struct Scan<R> {
+struct Scan<R> {
     inner: R,
     newlines: u64,
     quoted: bool,
