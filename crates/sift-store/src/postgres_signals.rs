@@ -9,9 +9,10 @@
 //! traders that still exist come back from the lock taken on them, the ids are drawn from the
 //! column's sequence beforehand, and the insert is a plain one that returns nothing. Checking
 //! every row against the stored ones (an anti-join on the unique key), sorting the rows there
-//! and sending ids and keys back made up about a third of the time of such a commit. Only when
-//! the plain insert meets a stored key (a redelivered close) does it give way to one that skips
-//! the stored rows.
+//! and sending ids and keys back made up about a fifth of the server's time for such an insert
+//! (`sift bench cluster`, 2 workers: 32 ms down to 26 ms per 2,900 signals). Only when the plain
+//! insert meets a stored key (a redelivered close) does it give way to one that skips the stored
+//! rows.
 
 use std::collections::HashSet;
 
