@@ -8,7 +8,7 @@ use sift_core::{Interval, Symbol};
 /// |---|---|---|
 /// | `klines:{SYMBOL}:{INTERVAL}` | sorted set | closed candles ([`codec`](crate::codec)), scored by close time, newest N kept (trimmed lazily: up to N + 15 between trims, readers return N) |
 /// | `lastClosed:{SYMBOL}:{INTERVAL}` | string | the newest closed candle |
-/// | `forming:{SYMBOL}:{INTERVAL}` | string | the forming candle, newer than the newest closed one |
+/// | `forming:{SYMBOL}:{INTERVAL}` | string | the latest forming candle; stale (ignored by readers) once `lastClosed` opens at or after it, until the next forming candle replaces it |
 /// | `ticker:{SYMBOL}` | string, 60 s TTL | the latest ticker |
 /// | `symbols` | set | symbols with at least one candle |
 /// | `intervals:{SYMBOL}` | set | intervals of the symbol with at least one candle |

@@ -26,14 +26,15 @@ pub const CLOSED_PER_ROUND_TRIP: usize = 10 * CANDLES_PER_CALL;
 /// [`codec`](crate::codec). Used by the distributed roles, which share one Redis.
 ///
 /// Every write is one Lua script call applying the store's rules atomically (first write wins,
-/// gaps reported, the forming candle removed by its close, the newest N kept), so several
+/// gaps reported, the forming candle superseded by its close, the newest N kept), so several
 /// processes may write at once without breaking the invariants. The newest N are kept lazily:
 /// a `klines:*` set may hold up to 15 older candles until its next trim (see `write.rs`), which
-/// every read here leaves out, so the store's readers always see at most N. Writers and readers
-/// of one Redis must use the same capacities (the cluster roles take them from
-/// `market.history`). A close burst of up to 1000
-/// candles is one script call, and up to [`CLOSED_PER_ROUND_TRIP`] candles one pipeline, in one
-/// round trip ([`put_closed_batch`](CandleStore::put_closed_batch)).
+/// every read here leaves out, so the store's readers always see at most N. Likewise a close
+/// leaves `forming:*` to be replaced by the next forming candle, and readers ignore a forming
+/// candle that does not open after the newest closed one. Writers and readers of one Redis must
+/// use the same capacities (the cluster roles take them from `market.history`). A close burst
+/// of up to 1000 candles is one script call, and up to [`CLOSED_PER_ROUND_TRIP`] candles one
+/// pipeline, in one round trip ([`put_closed_batch`](CandleStore::put_closed_batch)).
 ///
 /// The API is synchronous (the [`CandleStore`] trait): each call blocks on a pooled
 /// connection with the configured timeouts. Call it from blocking threads (`spawn_blocking`),
@@ -122,6 +123,12 @@ fn decode_one(key: &str, bytes: &[u8], closed: bool) -> Result<Candle, Error> {
         key: key.to_owned(),
         what: "candle",
     })
+}
+
+/// Whether the candle under `forming:*` is still forming: a close leaves that key for the next
+/// forming candle to replace, so it is stale once the newest closed candle opens at or after it.
+fn is_forming(forming: &Candle, newest_closed: Option<&Candle>) -> bool {
+    newest_closed.is_none_or(|c| forming.open_time > c.open_time)
 }
 
 /// `-n` for `ZRANGE key -n -1`, saturating for absurd `n`.
@@ -224,12 +231,19 @@ impl CandleStore for RedisCandleStore {
                 .arg(-1)
                 .query(conn)
         })?;
-        let Some(forming) = forming else {
+        let forming = forming
+            .map(|bytes| decode_one(&forming_key, &bytes, false))
+            .transpose()?;
+        let newest = raw
+            .last()
+            .map(|bytes| decode_one(&klines, bytes, true))
+            .transpose()?;
+        let Some(forming) = forming.filter(|f| is_forming(f, newest.as_ref())) else {
             return Ok(decode_all(&klines, &raw, true)?);
         };
         let skip = (raw.len() + 1).saturating_sub(n);
         let mut out = decode_all(&klines, &raw[skip..], true)?;
-        out.push(decode_one(&forming_key, &forming, false)?);
+        out.push(forming);
         Ok(out)
     }
 
@@ -246,11 +260,22 @@ impl CandleStore for RedisCandleStore {
     }
 
     fn forming(&self, symbol: &Symbol, interval: Interval) -> Result<Option<Candle>, StoreError> {
-        let key = self.inner.keys.forming(symbol, interval);
-        match self.get(&key)? {
-            Some(bytes) => Ok(Some(decode_one(&key, &bytes, false)?)),
-            None => Ok(None),
-        }
+        let forming_key = self.inner.keys.forming(symbol, interval);
+        let last_key = self.inner.keys.last_closed(symbol, interval);
+        let (forming, last): (Option<Vec<u8>>, Option<Vec<u8>>) = self.inner.pool.run(|conn| {
+            redis::cmd("MGET")
+                .arg(&forming_key)
+                .arg(&last_key)
+                .query(conn)
+        })?;
+        let Some(forming) = forming else {
+            return Ok(None);
+        };
+        let forming = decode_one(&forming_key, &forming, false)?;
+        let last = last
+            .map(|bytes| decode_one(&last_key, &bytes, true))
+            .transpose()?;
+        Ok(is_forming(&forming, last.as_ref()).then_some(forming))
     }
 
     fn put_ticker(&self, ticker: &Ticker) -> Result<Put, StoreError> {

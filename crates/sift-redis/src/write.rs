@@ -128,24 +128,17 @@ fn distinct_series(items: &[SeriesCandle<'_>]) -> bool {
 fn closed_cmd(keys: &Keys, caps: &Capacities, items: &[SeriesCandle<'_>]) -> Cmd {
     let mut cmd = redis::cmd("EVALSHA");
     cmd.arg(SCRIPTS.closed.get_hash())
-        .arg(1 + 4 * items.len())
+        .arg(1 + 2 * items.len())
         .arg(keys.symbols());
     let mut key = String::with_capacity(keys.prefix().len() + 40);
-    for &(symbol, interval, _) in items {
-        for push in [
-            Keys::push_klines,
-            Keys::push_last_closed,
-            Keys::push_forming,
-        ] {
+    for push in [Keys::push_last_closed, Keys::push_klines] {
+        for &(symbol, interval, _) in items {
             key.clear();
             push(keys, &mut key, symbol, interval);
             cmd.arg(key.as_str());
         }
-        key.clear();
-        keys.push_intervals(&mut key, symbol);
-        cmd.arg(key.as_str());
     }
-    cmd.arg(if distinct_series(items) { "1" } else { "0" });
+    let mut meta = Vec::with_capacity(16 * items.len());
     for &(symbol, interval, candle) in items {
         let keep = i64::try_from(caps.of(interval)).map_or(MAX_KEEP, |c| c.min(MAX_KEEP));
         let keep = if trims(symbol, interval, candle.open_time) {
@@ -153,11 +146,14 @@ fn closed_cmd(keys: &Keys, caps: &Capacities, items: &[SeriesCandle<'_>]) -> Cmd
         } else {
             keep
         };
-        cmd.arg(candle.open_time)
-            .arg(next_open(interval, candle.open_time))
-            .arg(candle.close_time)
-            .arg(&encode_candle(candle)[..])
-            .arg(keep);
+        meta.extend_from_slice(&next_open(interval, candle.open_time).to_le_bytes());
+        meta.extend_from_slice(&keep.to_le_bytes());
+    }
+    cmd.arg(if distinct_series(items) { "1" } else { "0" })
+        .arg(keys.prefix())
+        .arg(meta);
+    for &(_, _, candle) in items {
+        cmd.arg(candle.close_time).arg(&encode_candle(candle)[..]);
     }
     cmd
 }

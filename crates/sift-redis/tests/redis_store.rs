@@ -2,7 +2,7 @@
 //! round trip, and data in Redis that is not Sift's.
 
 use sift_candles::testsuite::{candle, sym};
-use sift_candles::{CandleStore, Capacities, ClosedPut, StoreError};
+use sift_candles::{CandleStore, Capacities, ClosedPut, Put, StoreError};
 use sift_core::{Candle, Interval};
 use sift_redis::codec::{decode_candle, encode_candle};
 use sift_redis::store::CLOSED_PER_ROUND_TRIP;
@@ -64,19 +64,27 @@ fn keys_follow_the_guide_schema() {
         .query(&mut conn)
         .unwrap();
     assert_eq!(last, encode_candle(&newest));
-    // Closing the forming candle removes its key.
-    store
-        .put_closed(
-            &btc,
-            Interval::M1,
-            &candle(Interval::M1, T0 + 5 * MINUTE, 2.0),
-        )
-        .unwrap();
-    let exists: bool = redis::cmd("EXISTS")
+    // Closing the forming candle leaves its key for the next forming candle to replace; the
+    // store's readers no longer show it.
+    let close = candle(Interval::M1, T0 + 5 * MINUTE, 2.0);
+    store.put_closed(&btc, Interval::M1, &close).unwrap();
+    let stale: Vec<u8> = redis::cmd("GET")
         .arg(format!("{p}forming:BTCUSDT:1m"))
         .query(&mut conn)
         .unwrap();
-    assert!(!exists);
+    assert_eq!(stale, encode_candle(&forming));
+    assert_eq!(store.forming(&btc, Interval::M1).unwrap(), None);
+    let shown = store.last_with_forming(&btc, Interval::M1, 2).unwrap();
+    assert_eq!(shown.last(), Some(&close));
+    let next = Candle {
+        closed: false,
+        ..candle(Interval::M1, T0 + 6 * MINUTE, 3.0)
+    };
+    assert_eq!(
+        store.put_forming(&btc, Interval::M1, &next).unwrap(),
+        Put::Stored
+    );
+    assert_eq!(store.forming(&btc, Interval::M1).unwrap(), Some(next));
 }
 
 /// Series are trimmed lazily: a sorted set holds at most N + 15 candles, readers see the newest

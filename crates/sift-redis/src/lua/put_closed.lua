@@ -1,10 +1,11 @@
 -- Appends closed candles, in order, with the rules of sift_candles::CandleStore::put_closed.
 -- Layout (built by write.rs), for candle i = 1..n:
---   KEYS[1] = symbols index
---   KEYS[4i-2] = klines, KEYS[4i-1] = lastClosed, KEYS[4i] = forming, KEYS[4i+1] = intervals index
+--   KEYS[1] = symbols index, KEYS[1+i] = lastClosed, KEYS[1+n+i] = klines
 --   ARGV[1] = '1' when every candle is of a different series (a close burst), else '0'
---   ARGV[5i-3..5i+1] = open time, next open time, close time (the score), encoded candle,
---                      keep: the capacity N, negated when this append should trim
+--   ARGV[2] = the key prefix (for intervals:{SYMBOL}, written with a series' first candle)
+--   ARGV[3] = per candle 16 bytes: the next open time and keep (the capacity N, negated when
+--             this append should trim), both i64 little-endian
+--   ARGV[2+2i] = close time (the score), ARGV[3+2i] = encoded candle (its open time leads)
 -- Returns 2n integers, per candle a code and the previous newest open time:
 --   1 = appended as the first candle, 2 = appended after the candle opening at the second value
 --   (Rust decides between Appended and AppendedAfterGap: months need the calendar),
@@ -13,40 +14,40 @@
 --
 -- Trimming is lazy: a series is trimmed to N only when the writer asks (about one append in 16,
 -- staggered across series) or after a gap, so a sorted set holds at most N + 15 candles and the
--- readers return the newest N. Per candle the common case is one ZADD; the newest and forming
--- open times come from one MGET, lastClosed is one MSET, dropped forming candles one DEL.
-local n = (#KEYS - 1) / 4
+-- readers return the newest N. Per candle the common case is one ZADD; the newest open times
+-- come from one MGET and lastClosed is one MSET. A close leaves the forming key alone: readers
+-- ignore a forming candle that does not open after lastClosed, and the next forming candle
+-- replaces it.
+--
+-- Every argument costs Redis a Lua string (a hash and a copy), and tonumber a strtod, so the
+-- numbers travel packed in ARGV[3] and the open time is read from the candle itself.
+local n = (#KEYS - 1) / 2
 if n < 1 then
   return {}
 end
 local distinct = ARGV[1] == '1'
-local state_keys = {}
+local meta = ARGV[3]
+local got = redis.call('MGET', unpack(KEYS, 2, n + 1))
+-- Only when a series occurs several times: its newest open time as the batch applies, by key.
+local newest, last_at = {}, {}
+local out, mset = {}, {}
 for i = 1, n do
-  state_keys[i] = KEYS[4 * i - 1]
-  state_keys[n + i] = KEYS[4 * i]
-end
-local got = redis.call('MGET', unpack(state_keys))
--- Only when a series occurs several times: its state as the batch applies, by key.
-local newest, forming, last_at = {}, {}, {}
-local out, mset, dropped = {}, {}, {}
-for i = 1, n do
-  local a = 5 * i - 4
-  local klines, lk, fk = KEYS[4 * i - 2], KEYS[4 * i - 1], KEYS[4 * i]
-  local prev, f
+  local lk, klines = KEYS[1 + i], KEYS[1 + n + i]
+  local member = ARGV[3 + 2 * i]
+  local t = struct.unpack('<i8', member)
+  local next_open, keep = struct.unpack('<i8i8', meta, 16 * i - 15)
+  local prev
   if distinct or newest[lk] == nil then
     prev = got[i] and struct.unpack('<i8', got[i]) or false
-    f = got[n + i] and struct.unpack('<i8', got[n + i]) or false
   else
-    prev, f = newest[lk], forming[fk]
+    prev = newest[lk]
   end
-  local t = tonumber(ARGV[a + 1])
-  local keep = tonumber(ARGV[a + 5])
   if prev and t <= prev then
     local code = 3
     if t < prev then
       -- Stored candles close within their own period, so a close time in [t, next open)
       -- belongs to the candle opening at t; it counts only among the newest N.
-      local hit = redis.call('ZRANGEBYSCORE', klines, t, tonumber(ARGV[a + 2]) - 1, 'LIMIT', 0, 1)
+      local hit = redis.call('ZRANGEBYSCORE', klines, t, next_open - 1, 'LIMIT', 0, 1)
       if #hit == 0 or redis.call('ZCOUNT', klines, t, '+inf') > math.abs(keep) then
         code = 4
       end
@@ -54,11 +55,10 @@ for i = 1, n do
     out[2 * i - 1] = code
     out[2 * i] = 0
   else
-    local member = ARGV[a + 4]
-    redis.call('ZADD', klines, ARGV[a + 3], member)
+    redis.call('ZADD', klines, ARGV[2 + 2 * i], member)
     -- Trim when asked, and after a possible gap (a jump longer than this candle's own period),
     -- which could have skipped the append that would have trimmed.
-    if keep < 0 or (prev and t - prev > tonumber(ARGV[a + 2]) - t) then
+    if keep < 0 or (prev and t - prev > next_open - t) then
       redis.call('ZREMRANGEBYRANK', klines, 0, -1 - math.abs(keep))
     end
     if distinct then
@@ -74,10 +74,6 @@ for i = 1, n do
         last_at[lk] = #mset
       end
     end
-    if f and f <= t then
-      dropped[#dropped + 1] = fk
-      f = false
-    end
     if prev then
       out[2 * i - 1] = 2
       out[2 * i] = prev
@@ -87,18 +83,15 @@ for i = 1, n do
       -- The first candle of the series: index it (klines key ends with SYMBOL:INTERVAL).
       local symbol, interval = string.match(klines, '([^:]+):([^:]+)$')
       redis.call('SADD', KEYS[1], symbol)
-      redis.call('SADD', KEYS[4 * i + 1], interval)
+      redis.call('SADD', ARGV[2] .. 'intervals:' .. symbol, interval)
     end
     prev = t
   end
   if not distinct then
-    newest[lk], forming[fk] = prev, f
+    newest[lk] = prev
   end
 end
 if #mset > 0 then
   redis.call('MSET', unpack(mset))
-end
-if #dropped > 0 then
-  redis.call('DEL', unpack(dropped))
 end
 return out
