@@ -115,8 +115,8 @@ pub(crate) fn trims(symbol: &Symbol, interval: Interval, open_time: i64) -> bool
     (interval.periods_between(0, open_time) + phase).rem_euclid(TRIM_EVERY) == 0
 }
 
-/// Whether every item is of a different series (a close burst): the script then skips its
-/// per-series bookkeeping.
+/// Whether every item is of a different series (a close burst, a coalesced flush of forming
+/// candles): the scripts then skip their per-series bookkeeping.
 fn distinct_series(items: &[SeriesCandle<'_>]) -> bool {
     let mut seen = HashSet::with_capacity(items.len());
     items
@@ -130,14 +130,12 @@ fn closed_cmd(keys: &Keys, caps: &Capacities, items: &[SeriesCandle<'_>]) -> Cmd
     cmd.arg(SCRIPTS.closed.get_hash())
         .arg(1 + 2 * items.len())
         .arg(keys.symbols());
-    let mut key = String::with_capacity(keys.prefix().len() + 40);
-    for push in [Keys::push_last_closed, Keys::push_klines] {
-        for &(symbol, interval, _) in items {
-            key.clear();
-            push(keys, &mut key, symbol, interval);
-            cmd.arg(key.as_str());
-        }
-    }
+    push_series_keys(
+        &mut cmd,
+        keys,
+        items,
+        [Keys::push_last_closed, Keys::push_klines],
+    );
     let mut meta = Vec::with_capacity(16 * items.len());
     for &(symbol, interval, candle) in items {
         let keep = i64::try_from(caps.of(interval)).map_or(MAX_KEEP, |c| c.min(MAX_KEEP));
@@ -208,24 +206,18 @@ fn appended_after(interval: Interval, prev: i64, t: i64) -> ClosedPut {
 pub(crate) fn forming_cmd(keys: &Keys, items: &[SeriesCandle<'_>]) -> Cmd {
     let mut cmd = redis::cmd("EVALSHA");
     cmd.arg(SCRIPTS.forming.get_hash())
-        .arg(1 + 3 * items.len())
+        .arg(1 + 2 * items.len())
         .arg(keys.symbols());
-    let mut key = String::with_capacity(keys.prefix().len() + 40);
-    for &(symbol, interval, _) in items {
-        for push in [Keys::push_last_closed, Keys::push_forming] {
-            key.clear();
-            push(keys, &mut key, symbol, interval);
-            cmd.arg(key.as_str());
-        }
-        key.clear();
-        keys.push_intervals(&mut key, symbol);
-        cmd.arg(key.as_str());
-    }
-    for &(symbol, interval, candle) in items {
-        cmd.arg(candle.open_time)
-            .arg(&encode_candle(candle)[..])
-            .arg(symbol.as_str())
-            .arg(interval.as_str());
+    push_series_keys(
+        &mut cmd,
+        keys,
+        items,
+        [Keys::push_last_closed, Keys::push_forming],
+    );
+    cmd.arg(if distinct_series(items) { "1" } else { "0" })
+        .arg(keys.prefix());
+    for &(_, _, candle) in items {
+        cmd.arg(&encode_candle(candle)[..]);
     }
     cmd
 }
@@ -243,9 +235,26 @@ pub(crate) fn ticker_cmd(keys: &Keys, tickers: &[&Ticker]) -> Cmd {
     }
     cmd.arg(TICKER_TTL_MS);
     for t in tickers {
-        cmd.arg(t.event_time).arg(&encode_ticker(t)[..]);
+        cmd.arg(&encode_ticker(t)[..]);
     }
     cmd
+}
+
+/// Adds the keys of `items` to `cmd`: every item's first kind of key, then every item's second.
+fn push_series_keys(
+    cmd: &mut Cmd,
+    keys: &Keys,
+    items: &[SeriesCandle<'_>],
+    kinds: [fn(&Keys, &mut String, &Symbol, Interval); 2],
+) {
+    let mut key = String::with_capacity(keys.prefix().len() + 40);
+    for push in kinds {
+        for &(symbol, interval, _) in items {
+            key.clear();
+            push(keys, &mut key, symbol, interval);
+            cmd.arg(key.as_str());
+        }
+    }
 }
 
 /// The outcomes of a forming or ticker call of `n` items.
@@ -350,5 +359,93 @@ mod tests {
             [Put::Stored, Put::Stale]
         );
         assert!(put_outcomes("t", 2, &[1]).is_err());
+    }
+
+    /// Batches that name a series several times apply in order (the scripts' path for batches
+    /// that are not distinct), and the first candle of a series indexes it.
+    #[test]
+    fn forming_and_ticker_batches_apply_in_order_per_series() {
+        let redis = sift_test_support::redis::TestRedis::new();
+        let keys = Keys::new(redis.prefix());
+        let mut conn = redis.connection();
+        load_scripts().query::<()>(&mut conn).unwrap();
+        let (btc, eth) = (
+            Symbol::new("BTCUSDT").unwrap(),
+            Symbol::new("ETHUSDT").unwrap(),
+        );
+        let min = 60_000;
+        let at = |k: i64| Candle {
+            closed: false,
+            ..Candle::ohlcv(T0 + k * min, 1.0, 2.0, 0.5, 1.5, 10.0)
+        };
+        let closed = Candle {
+            closed: true,
+            close_time: T0 + min - 1,
+            ..at(0)
+        };
+        let mut pipe = redis::pipe();
+        push_closed(
+            &mut pipe,
+            &keys,
+            &Capacities::default(),
+            &[(&btc, Interval::M1, &closed)],
+        );
+        pipe.query::<()>(&mut conn).unwrap();
+        let (one, two) = (at(1), at(2));
+        let items = [
+            (&btc, Interval::M1, &one),
+            (&btc, Interval::M1, &two),
+            (&btc, Interval::M1, &closed),
+            (&eth, Interval::M5, &one),
+            (&btc, Interval::M1, &one),
+        ];
+        let reply: Vec<i64> = forming_cmd(&keys, &items).query(&mut conn).unwrap();
+        assert_eq!(
+            put_outcomes("put_forming", items.len(), &reply).unwrap(),
+            [
+                Put::Stored,
+                Put::Stored,
+                Put::Stale,
+                Put::Stored,
+                Put::Stale
+            ]
+        );
+        let stored: Vec<u8> = redis::cmd("GET")
+            .arg(keys.forming(&btc, Interval::M1))
+            .query(&mut conn)
+            .unwrap();
+        assert_eq!(stored, encode_candle(&two));
+        let intervals: Vec<String> = redis::cmd("SMEMBERS")
+            .arg(keys.intervals(&eth))
+            .query(&mut conn)
+            .unwrap();
+        assert_eq!(intervals, ["5m"]);
+        let ticker = |symbol: &Symbol, event_time: i64| Ticker {
+            symbol: symbol.clone(),
+            event_time,
+            last_price: 1.0,
+            open_price: 1.0,
+            high_price: 1.0,
+            low_price: 1.0,
+            volume: 1.0,
+            quote_volume: 1.0,
+        };
+        let (late, early, other) = (ticker(&btc, T0 + 2), ticker(&btc, T0 + 1), ticker(&eth, T0));
+        let reply: Vec<i64> = ticker_cmd(&keys, &[&late, &early, &other])
+            .query(&mut conn)
+            .unwrap();
+        assert_eq!(
+            put_outcomes("put_ticker", 3, &reply).unwrap(),
+            [Put::Stored, Put::Stale, Put::Stored]
+        );
+        let (stored, ttl): (Vec<u8>, i64) = redis::pipe()
+            .cmd("GET")
+            .arg(keys.ticker(&btc))
+            .cmd("PTTL")
+            .arg(keys.ticker(&btc))
+            .query(&mut conn)
+            .unwrap();
+        assert_eq!(stored, encode_ticker(&late));
+        assert!(ttl > 0 && ttl <= TICKER_TTL_MS, "{ttl}");
     }
 }

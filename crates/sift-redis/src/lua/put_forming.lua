@@ -1,58 +1,59 @@
 -- Replaces forming candles with the rules of sift_candles::CandleStore::put_forming.
 -- Layout (built by write.rs), for candle i = 1..n:
---   KEYS[1] = symbols index
---   KEYS[3i-1] = lastClosed, KEYS[3i] = forming, KEYS[3i+1] = intervals index
---   ARGV[4i-3..4i] = open time, encoded candle, symbol, interval
+--   KEYS[1] = symbols index, KEYS[1+i] = lastClosed, KEYS[1+n+i] = forming
+--   ARGV[1] = '1' when every candle is of a different series (the mirror's coalesced flush),
+--             else '0'
+--   ARGV[2] = the key prefix (for intervals:{SYMBOL}, written with a series' first candle)
+--   ARGV[2+i] = encoded candle (its open time leads)
 -- Returns n integers: 1 = stored, 0 = stale (at or before the newest closed candle, or before
 -- the current forming one).
-local n = (#KEYS - 1) / 3
+-- As in put_closed.lua, each candle travels as one string and its open time is read from it.
+local n = (#KEYS - 1) / 2
 if n < 1 then
   return {}
 end
-local last_keys, forming_keys = {}, {}
+local distinct = ARGV[1] == '1'
+local got = redis.call('MGET', unpack(KEYS, 2, 2 * n + 1))
+-- Only when a series occurs several times: its state as the batch applies, by forming key.
+local newest, forming, at = {}, {}, {}
+local out, mset = {}, {}
 for i = 1, n do
-  last_keys[i] = KEYS[3 * i - 1]
-  forming_keys[i] = KEYS[3 * i]
-end
-local got_last = redis.call('MGET', unpack(last_keys))
-local got_forming = redis.call('MGET', unpack(forming_keys))
-local newest, forming = {}, {}
-for i = 1, n do
-  local lk, fk = last_keys[i], forming_keys[i]
-  if newest[lk] == nil then
-    newest[lk] = got_last[i] and struct.unpack('<i8', got_last[i]) or false
+  local fk = KEYS[1 + n + i]
+  local value = ARGV[2 + i]
+  local t = struct.unpack('<i8', value)
+  local closed, current
+  if distinct or newest[fk] == nil then
+    closed = got[i] and struct.unpack('<i8', got[i]) or false
+    current = got[n + i] and struct.unpack('<i8', got[n + i]) or false
+  else
+    closed, current = newest[fk], forming[fk]
   end
-  if forming[fk] == nil then
-    forming[fk] = got_forming[i] and struct.unpack('<i8', got_forming[i]) or false
-  end
-end
-local out, value, order = {}, {}, {}
-for i = 1, n do
-  local a = 4 * (i - 1)
-  local lk, fk = last_keys[i], forming_keys[i]
-  local t = tonumber(ARGV[a + 1])
-  local closed, current = newest[lk], forming[fk]
   if (closed and t <= closed) or (current and t < current) then
     out[i] = 0
   else
     if not closed and not current then
-      redis.call('SADD', KEYS[1], ARGV[a + 3])
-      redis.call('SADD', KEYS[3 * i + 1], ARGV[a + 4])
+      -- The first candle of the series: index it (forming key ends with SYMBOL:INTERVAL).
+      local symbol, interval = string.match(fk, '([^:]+):([^:]+)$')
+      redis.call('SADD', KEYS[1], symbol)
+      redis.call('SADD', ARGV[2] .. 'intervals:' .. symbol, interval)
     end
-    if not value[fk] then
-      order[#order + 1] = fk
+    if not distinct and at[fk] then
+      mset[at[fk]] = value
+    else
+      mset[#mset + 1] = fk
+      mset[#mset + 1] = value
+      if not distinct then
+        at[fk] = #mset
+      end
     end
-    value[fk] = ARGV[a + 2]
-    forming[fk] = t
+    current = t
     out[i] = 1
   end
-end
-if #order > 0 then
-  local args = {}
-  for _, k in ipairs(order) do
-    args[#args + 1] = k
-    args[#args + 1] = value[k]
+  if not distinct then
+    newest[fk], forming[fk] = closed, current
   end
-  redis.call('MSET', unpack(args))
+end
+if #mset > 0 then
+  redis.call('MSET', unpack(mset))
 end
 return out

@@ -1,7 +1,7 @@
 -- Stores tickers with the rules of sift_candles::CandleStore::put_ticker, each with a TTL.
 -- Layout (built by write.rs), for ticker i = 1..n:
 --   KEYS[i] = ticker key
---   ARGV[1] = TTL in milliseconds, ARGV[2i] = event time, ARGV[2i+1] = encoded ticker
+--   ARGV[1] = TTL in milliseconds, ARGV[1+i] = encoded ticker (its event time leads)
 -- Returns n integers: 1 = stored, 0 = stale (the stored ticker has a later event time).
 local n = #KEYS
 if n < 1 then
@@ -14,12 +14,13 @@ for i = 1, n do
   if latest[k] == nil then
     latest[k] = got[i] and struct.unpack('<i8', got[i]) or false
   end
-  local e = tonumber(ARGV[2 * i])
+  local value = ARGV[1 + i]
+  local e = struct.unpack('<i8', value)
   local current = latest[k]
   if current and e < current then
     out[i] = 0
   else
-    redis.call('SET', k, ARGV[2 * i + 1], 'PX', ARGV[1])
+    redis.call('SET', k, value, 'PX', ARGV[1])
     latest[k] = e
     out[i] = 1
   end
