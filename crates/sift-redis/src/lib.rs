@@ -13,7 +13,7 @@
 //! The key schema is the deployment guide's (`klines:{SYMBOL}:{INTERVAL}`,
 //! `lastClosed:{SYMBOL}:{INTERVAL}`, `ticker:{SYMBOL}`) plus `forming:*` and two index sets,
 //! all under a configurable prefix; see [`Keys`]. Values use the fixed binary layout of
-//! [`codec`]. Writes are Lua scripts that apply the store's rules atomically; see `write.rs`.
+//! [`codec`]. Writes are Lua scripts that apply the store's rules atomically; see `write/mod.rs`.
 //!
 //! `rediss://` URLs connect over TLS (rustls, webpki roots), as hosted Redis such as Upstash
 //! requires. A single Redis (or a Redis-compatible service) is required: the scripts touch

@@ -28,13 +28,14 @@ pub const CLOSED_PER_ROUND_TRIP: usize = 10 * CANDLES_PER_CALL;
 /// Every write is one Lua script call applying the store's rules atomically (first write wins,
 /// gaps reported, the forming candle superseded by its close, the newest N kept), so several
 /// processes may write at once without breaking the invariants. The newest N are kept lazily:
-/// a `klines:*` set may hold up to 15 older candles until its next trim (see `write.rs`), which
-/// every read here leaves out, so the store's readers always see at most N. Likewise a close
-/// leaves `forming:*` to be replaced by the next forming candle, and readers ignore a forming
-/// candle that does not open after the newest closed one. Writers and readers of one Redis must
-/// use the same capacities (the cluster roles take them from `market.history`). A close burst
-/// of up to 1000 candles is one script call, and up to [`CLOSED_PER_ROUND_TRIP`] candles one
-/// pipeline, in one round trip ([`put_closed_batch`](CandleStore::put_closed_batch)).
+/// a `klines:*` set may hold up to 15 older candles until its next trim (see
+/// `write/closed.rs`), which every read here leaves out, so the store's readers always see at
+/// most N. Likewise a close leaves `forming:*` to be replaced by the next forming candle, and
+/// readers ignore a forming candle that does not open after the newest closed one. Writers and
+/// readers of one Redis must use the same capacities (the cluster roles take them from
+/// `market.history`). A close burst of up to 1000 candles is one script call, and up to
+/// [`CLOSED_PER_ROUND_TRIP`] candles one pipeline, in one round trip
+/// ([`put_closed_batch`](CandleStore::put_closed_batch)).
 ///
 /// The API is synchronous (the [`CandleStore`] trait): each call blocks on a pooled
 /// connection with the configured timeouts. Call it from blocking threads (`spawn_blocking`),

@@ -1,5 +1,5 @@
 -- Appends closed candles, in order, with the rules of sift_candles::CandleStore::put_closed.
--- Layout (built by write.rs), for candle i = 1..n:
+-- Layout (built by write/closed.rs), for candle i = 1..n:
 --   KEYS[1] = symbols index, KEYS[1+i] = lastClosed, KEYS[1+n+i] = klines
 --   ARGV[1] = '1' when every candle is of a different series (a close burst), else '0'
 --   ARGV[2] = the key prefix (for intervals:{SYMBOL}, written with a series' first candle)

@@ -1,5 +1,5 @@
 -- Replaces forming candles with the rules of sift_candles::CandleStore::put_forming.
--- Layout (built by write.rs), for candle i = 1..n:
+-- Layout (built by write/mod.rs), for candle i = 1..n:
 --   KEYS[1] = symbols index, KEYS[1+i] = lastClosed, KEYS[1+n+i] = forming
 --   ARGV[1] = '1' when every candle is of a different series (the mirror's coalesced flush),
 --             else '0'

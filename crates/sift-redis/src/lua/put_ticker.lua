@@ -1,5 +1,5 @@
 -- Stores tickers with the rules of sift_candles::CandleStore::put_ticker, each with a TTL.
--- Layout (built by write.rs), for ticker i = 1..n:
+-- Layout (built by write/mod.rs), for ticker i = 1..n:
 --   KEYS[i] = ticker key
 --   ARGV[1] = TTL in milliseconds, ARGV[1+i] = encoded ticker (its event time leads)
 -- Returns n integers: 1 = stored, 0 = stale (the stored ticker has a later event time).
