@@ -3,9 +3,9 @@
 --   KEYS[1] = symbols index, KEYS[1+i] = lastClosed, KEYS[1+n+i] = klines
 --   ARGV[1] = '1' when every candle is of a different series (a close burst), else '0'
 --   ARGV[2] = the key prefix (for intervals:{SYMBOL}, written with a series' first candle)
---   ARGV[3] = per candle 16 bytes: the next open time and keep (the capacity N, negated when
---             this append should trim), both i64 little-endian
---   ARGV[2+2i] = close time (the score), ARGV[3+2i] = encoded candle (its open time leads)
+--   ARGV[3] = per candle 24 bytes: its open time, the next open time and keep (the capacity N,
+--             negated when this append should trim), each i64 little-endian
+--   ARGV[2+2i] = close time (the score), ARGV[3+2i] = encoded candle
 -- Returns 2n integers, per candle a code and the previous newest open time:
 --   1 = appended as the first candle, 2 = appended after the candle opening at the second value
 --   (Rust decides between Appended and AppendedAfterGap: months need the calendar),
@@ -20,7 +20,7 @@
 -- replaces it.
 --
 -- Every argument costs Redis a Lua string (a hash and a copy), and tonumber a strtod, so the
--- numbers travel packed in ARGV[3] and the open time is read from the candle itself.
+-- numbers travel packed in ARGV[3].
 local n = (#KEYS - 1) / 2
 if n < 1 then
   return {}
@@ -34,8 +34,7 @@ local out, mset = {}, {}
 for i = 1, n do
   local lk, klines = KEYS[1 + i], KEYS[1 + n + i]
   local member = ARGV[3 + 2 * i]
-  local t = struct.unpack('<i8', member)
-  local next_open, keep = struct.unpack('<i8i8', meta, 16 * i - 15)
+  local t, next_open, keep = struct.unpack('<i8i8i8', meta, 24 * i - 23)
   local prev
   if distinct or newest[lk] == nil then
     prev = got[i] and struct.unpack('<i8', got[i]) or false

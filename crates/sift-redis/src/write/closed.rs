@@ -61,7 +61,7 @@ pub(crate) fn trims(symbol: &Symbol, interval: Interval, open_time: i64) -> bool
 fn closed_cmd(keys: &Keys, caps: &Capacities, items: &[SeriesCandle<'_>]) -> Cmd {
     let kinds = [Keys::push_last_closed, Keys::push_klines];
     let mut cmd = series_cmd(&SCRIPTS.closed, keys, items, kinds);
-    let mut meta = Vec::with_capacity(16 * items.len());
+    let mut meta = Vec::with_capacity(24 * items.len());
     for &(symbol, interval, candle) in items {
         let keep = i64::try_from(caps.of(interval)).map_or(MAX_KEEP, |c| c.min(MAX_KEEP));
         let keep = if trims(symbol, interval, candle.open_time) {
@@ -69,6 +69,7 @@ fn closed_cmd(keys: &Keys, caps: &Capacities, items: &[SeriesCandle<'_>]) -> Cmd
         } else {
             keep
         };
+        meta.extend_from_slice(&candle.open_time.to_le_bytes());
         meta.extend_from_slice(&next_open(interval, candle.open_time).to_le_bytes());
         meta.extend_from_slice(&keep.to_le_bytes());
     }
