@@ -235,16 +235,11 @@ impl CandleStore for RedisCandleStore {
         let forming = forming
             .map(|bytes| decode_one(&forming_key, &bytes, false))
             .transpose()?;
-        let newest = raw
-            .last()
-            .map(|bytes| decode_one(&klines, bytes, true))
-            .transpose()?;
-        let Some(forming) = forming.filter(|f| is_forming(f, newest.as_ref())) else {
-            return Ok(decode_all(&klines, &raw, true)?);
-        };
-        let skip = (raw.len() + 1).saturating_sub(n);
-        let mut out = decode_all(&klines, &raw[skip..], true)?;
-        out.push(forming);
+        let mut out = decode_all(&klines, &raw, true)?;
+        if let Some(forming) = forming.filter(|f| is_forming(f, out.last())) {
+            out.drain(..(out.len() + 1).saturating_sub(n));
+            out.push(forming);
+        }
         Ok(out)
     }
 
